@@ -1,0 +1,36 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+MODERATORS_GROUP = "Moderators"
+
+
+class User(AbstractUser):
+    """A member of the community. `is_staff` means "works for the company": it is shown as a
+    flair and grants nothing in the forum. Forum powers come from reputation or the Moderators
+    group."""
+
+    display_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="How your name appears on posts. Leave blank to use your username.",
+    )
+    bio = models.TextField(max_length=2000, blank=True, help_text="A few words about you (plain text).")
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def is_moderator(self) -> bool:
+        return self.is_active and self.groups.filter(name=MODERATORS_GROUP).exists()
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", kwargs={"username": self.username})

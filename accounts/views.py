@@ -1,0 +1,26 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.forms import ProfileForm
+from accounts.models import User
+from accounts.services import profile_update
+
+
+def profile(request, username: str):
+    member = get_object_or_404(User, username=username, is_active=True)
+    return render(request, "accounts/profile.html", {"member": member})
+
+
+@login_required
+def profile_edit(request, username: str):
+    member = get_object_or_404(User, username=username, is_active=True)
+    if member.pk != request.user.pk:
+        raise PermissionDenied("You can only edit your own profile.")
+    form = ProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        profile_update(user=member, **form.cleaned_data)
+        messages.success(request, "Your profile was saved.")
+        return redirect(member)
+    return render(request, "accounts/profile_edit.html", {"member": member, "form": form})
