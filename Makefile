@@ -1,0 +1,54 @@
+# Commonplace: `make run` to try it, `make test` to test it. Both set up .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Services used by `make test-services` (and .ci/run): PostgreSQL, Redis, a real Celery worker.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-services test-e2e lint format install migrate seed bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite on the embedded defaults: SQLite, Celery eager. Integration tests need the
+# services and run in test-services.
+test: install
+	DATABASE_URL= REDIS_URL= $(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL and Redis, integration tests included (they start a real
+# Celery worker process against the test database).
+test-services: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-e2e: install
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL= REDIS_URL= $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts
