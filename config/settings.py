@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django.contrib.staticfiles",
     "allauth",
@@ -301,3 +302,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- Forum ----------------------------------------------------------------------------------
+
+TAGGIT_CASE_INSENSITIVE = True
+QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz
+from forum.sitemaps import sitemap
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("sitemap.xml", sitemap, name="sitemap"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

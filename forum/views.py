@@ -1,5 +1,329 @@
-from django.shortcuts import render
+"""Thin views: parse, authorise, call one service, respond. htmx requests get a fragment;
+the same forms without JavaScript POST and redirect back to the right place on the page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from forum import permissions, selectors, services
+from forum.diffs import revision_diffs
+from forum.forms import (
+    AnswerEditForm,
+    AnswerForm,
+    CommentForm,
+    PreviewForm,
+    QuestionEditForm,
+    QuestionForm,
+    VoteForm,
+)
+from forum.markdown import render_markdown
+from forum.models import Answer, Question, Revision
+
+VIEWED_SESSION_KEY = "viewed_questions"
 
 
-def home(request):
-    return render(request, "forum/home.html")
+# --- Lists ----------------------------------------------------------------------------------
+
+
+@require_GET
+def question_list(request):
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+    tag = request.GET.get("tag") or None
+    tag_obj = selectors.tag_get(tag) if tag else None
+    page = selectors.paginate(selectors.question_list(sort=sort, tag=tag), request.GET.get("page"))
+    return render(
+        request,
+        "forum/question_list.html",
+        {"page": page, "sort": sort, "sorts": selectors.SORTS, "tag": tag_obj},
+    )
+
+
+@require_GET
+def tag_list(request):
+    query = request.GET.get("q", "").strip()
+    page = selectors.paginate(selectors.tag_list(query=query), request.GET.get("page"), per_page=60)
+    return render(request, "forum/tag_list.html", {"page": page, "query": query})
+
+
+@require_GET
+def tag_detail(request, slug: str):
+    tag = selectors.tag_get(slug)
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+    page = selectors.paginate(selectors.question_list(sort=sort, tag=tag.slug), request.GET.get("page"))
+    return render(
+        request,
+        "forum/question_list.html",
+        {"page": page, "sort": sort, "sorts": selectors.SORTS, "tag": tag},
+    )
+
+
+# --- Asking ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ask(request):
+    form = QuestionForm(request.POST or None)
+    preview = None
+    if request.method == "POST":
+        if "preview" in request.POST:
+            preview = render_markdown(request.POST.get("body", ""))
+        elif form.is_valid():
+            data = form.cleaned_data
+            question, created = services.question_create(
+                author=request.user,
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+                submission_token=data["submission_token"],
+            )
+            if created:
+                messages.success(request, "Your question is posted. You'll see answers here.")
+            return redirect(question)
+    return render(request, "forum/ask.html", {"form": form, "preview": preview})
+
+
+@require_POST
+def preview(request):
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.errors["body"][0])
+    return render(
+        request, "forum/includes/preview.html", {"preview": render_markdown(form.cleaned_data["body"])}
+    )
+
+
+# --- The thread -----------------------------------------------------------------------------
+
+
+def _thread_context(request, pk: int, failed_comment=None, **extra) -> dict:
+    """Everything the thread page shows. `failed_comment` is (kind, post id, bound form) for a
+    comment that did not validate, so its errors and text reappear under the right post."""
+    thread = selectors.thread_get(pk=pk, viewer=request.user)
+    if failed_comment:
+        kind, post_pk, form = failed_comment
+        posts = [thread.question] if kind == "question" else thread.answers
+        for post in posts:
+            if post.pk == post_pk:
+                post.failed_comment_form = form
+    return {
+        "thread": thread,
+        "question": thread.question,
+        "answers": thread.answers,
+        "my_votes": thread.my_votes,
+        "answer_form": extra.pop("answer_form", None) or AnswerForm(),
+        "comment_form": CommentForm(),
+        **extra,
+    }
+
+
+@require_GET
+def question_redirect(request, pk: int):
+    return redirect(selectors.question_get(pk), permanent=True)
+
+
+@require_GET
+def question_detail(request, pk: int, slug: str):
+    context = _thread_context(request, pk)
+    question = context["question"]
+    if slug != question.slug:
+        return redirect(question, permanent=True)
+    viewed = request.session.get(VIEWED_SESSION_KEY, [])
+    if question.pk not in viewed:
+        services.question_record_view(question=question)
+        request.session[VIEWED_SESSION_KEY] = [*viewed[-199:], question.pk]
+    return render(request, "forum/question_detail.html", context)
+
+
+@login_required
+@require_POST
+def answer_create(request, pk: int):
+    question = selectors.question_get(pk)
+    form = AnswerForm(request.POST)
+    if "preview" in request.POST or not form.is_valid():
+        preview = render_markdown(request.POST.get("body", "")) if "preview" in request.POST else None
+        context = _thread_context(request, pk, answer_form=form, answer_preview=preview)
+        return render(request, "forum/question_detail.html", context, status=200 if preview else 400)
+    answer, _ = services.answer_create(
+        question=question,
+        author=request.user,
+        body=form.cleaned_data["body"],
+        submission_token=form.cleaned_data["submission_token"],
+    )
+    return redirect(_post_anchor(answer))
+
+
+def _post_or_404(kind: str, pk: int):
+    model = Question if kind == "question" else Answer
+    return get_object_or_404(model.objects.select_related("author"), pk=pk)
+
+
+def _post_anchor(post) -> str:
+    if isinstance(post, Question):
+        return f"{post.get_absolute_url()}#question"
+    return f"{post.question.get_absolute_url()}#answer-{post.pk}"
+
+
+@require_POST
+def vote(request, kind: str, pk: int):
+    post = _post_or_404(kind, pk)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={_post_anchor(post)}")
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("A vote is 1 (up), -1 (down) or 0 (retract).")
+    if not permissions.can_vote(request.user, post):
+        raise PermissionDenied(permissions.vote_refusal(request.user, post))
+    vote = services.vote_cast(voter=request.user, post=post, value=form.cleaned_data["value"])
+    if request.htmx:
+        post.refresh_from_db(fields=["score"])
+        return render(
+            request, "forum/includes/vote.html", {"post": post, "kind": kind, "my_vote": vote.value}
+        )
+    return redirect(_post_anchor(post))
+
+
+@require_POST
+def answer_accept(request, pk: int):
+    answer = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={_post_anchor(answer)}")
+    if not permissions.can_accept(request.user, answer):
+        raise PermissionDenied("Only the person who asked can accept an answer.")
+    accepted = services.answer_accept_toggle(answer=answer, user=request.user)
+    if request.htmx:
+        return render(request, "forum/includes/answers.html", _thread_context(request, answer.question_id))
+    messages.success(
+        request, "Answer accepted. Thank you for closing the loop." if accepted else "Acceptance removed."
+    )
+    return redirect(_post_anchor(answer))
+
+
+@require_POST
+def comment_create(request, kind: str, pk: int):
+    post = _post_or_404(kind, pk)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={_post_anchor(post)}")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_create(
+            post=post,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            submission_token=form.cleaned_data["submission_token"],
+        )
+        form = CommentForm()
+    elif not request.htmx:
+        question_id = post.pk if kind == "question" else post.question_id
+        context = _thread_context(request, question_id, failed_comment=(kind, post.pk, form))
+        return render(request, "forum/question_detail.html", context, status=400)
+    if request.htmx:
+        post.comment_list = list(post.comments.select_related("author").prefetch_related("author__groups"))
+        return render(
+            request,
+            "forum/includes/comments.html",
+            {"post": post, "kind": kind, "comment_form": form},
+            status=200 if form.is_bound is False or form.is_valid() else 400,
+        )
+    return redirect(_post_anchor(post))
+
+
+# --- Editing and revisions ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request, pk: int):
+    question = selectors.question_get(pk)
+    if not permissions.can_edit(request.user, question):
+        raise PermissionDenied("You can only edit your own posts.")
+    initial = {
+        "title": question.title,
+        "body": question.body,
+        "tags": " ".join(sorted(question.tags.names())),
+    }
+    form = QuestionEditForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST":
+        if "preview" in request.POST:
+            preview = render_markdown(request.POST.get("body", ""))
+        elif form.is_valid():
+            data = form.cleaned_data
+            revision = services.question_edit(
+                question=question,
+                editor=request.user,
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+                summary=data["summary"],
+            )
+            messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+            return redirect(question.get_absolute_url())
+    return render(
+        request, "forum/edit.html", {"form": form, "post": question, "kind": "question", "preview": preview}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer_edit(request, pk: int):
+    answer = get_object_or_404(Answer.objects.select_related("question", "author"), pk=pk)
+    if not permissions.can_edit(request.user, answer):
+        raise PermissionDenied("You can only edit your own posts.")
+    form = AnswerEditForm(request.POST or None, initial={"body": answer.body})
+    preview = None
+    if request.method == "POST":
+        if "preview" in request.POST:
+            preview = render_markdown(request.POST.get("body", ""))
+        elif form.is_valid():
+            revision = services.answer_edit(
+                answer=answer,
+                editor=request.user,
+                body=form.cleaned_data["body"],
+                summary=form.cleaned_data["summary"],
+            )
+            messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+            return redirect(_post_anchor(answer))
+    return render(
+        request, "forum/edit.html", {"form": form, "post": answer, "kind": "answer", "preview": preview}
+    )
+
+
+@require_GET
+def revisions(request, kind: str, pk: int):
+    post = _post_or_404(kind, pk)
+    history = selectors.revisions_for(post)
+    return render(
+        request,
+        "forum/revisions.html",
+        {
+            "post": post,
+            "kind": kind,
+            "question": post if kind == "question" else post.question,
+            "diffs": revision_diffs(history),
+            "can_rollback": permissions.can_edit(request.user, post),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revision_rollback(request, pk: int):
+    revision = get_object_or_404(Revision.objects.select_related("question", "answer"), pk=pk)
+    post = revision.question or revision.answer
+    if not permissions.can_edit(request.user, post):
+        raise PermissionDenied("Only the author can roll back a post.")
+    result = services.revision_rollback(revision=revision, editor=request.user)
+    messages.success(
+        request,
+        f"Rolled back to revision {revision.number}." if result else "That revision is the current text.",
+    )
+    return redirect(_post_anchor(post))

@@ -14,6 +14,11 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_unless_integration(request):
     """Unit tests run tasks inline even when REDIS_URL is set; integration tests use the worker."""
     if request.node.get_closest_marker("integration"):

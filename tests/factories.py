@@ -37,3 +37,24 @@ class ModeratorFactory(UserFactory):
     def moderator_group(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+
+
+def make_question(author=None, title="How do I reset my router safely?", body=None, tags=("wifi",), **extra):
+    """A question created through the service, as a person would create it."""
+    from forum import services
+
+    question, _ = services.question_create(
+        author=author or UserFactory(),
+        title=title,
+        body=body or "My router keeps dropping the connection every hour or so.",
+        tags=list(tags),
+        **extra,
+    )
+    return question
+
+
+def make_answer(question, author=None, body="Update the firmware from the admin page, then reboot.", **extra):
+    from forum import services
+
+    answer, _ = services.answer_create(question=question, author=author or UserFactory(), body=body, **extra)
+    return answer

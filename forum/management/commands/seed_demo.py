@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_people
+from forum.demo import seed_content
 
 
 class Command(BaseCommand):
-    help = "Load demo people (and, as the forum grows, demo content). Safe to run again."
+    help = "Load demo people and demo forum content. Safe to run again: a second run changes nothing."
 
     def handle(self, *args, **options):
         users = seed_people()
@@ -12,3 +13,12 @@ class Command(BaseCommand):
         for person in PEOPLE:
             role = "staff" if person.staff else "moderator" if person.moderator else "customer"
             self.stdout.write(f"  {person.username:<8} ({role}) password: {DEMO_PASSWORD}")
+        counts = seed_content(users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo content: {counts['questions']} questions, {counts['answers']} answers, "
+                f"{counts['comments']} comments, {counts['votes']} votes, "
+                f"{counts['accepted']} accepted answers, {counts['unanswered']} unanswered, "
+                f"across {counts['tags']} tags ({counts['created']} new posts this run)."
+            )
+        )

@@ -1,0 +1,104 @@
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+
+from forum.models import BODY_MAX, BODY_MIN, COMMENT_MAX, COMMENT_MIN, TITLE_MAX, TITLE_MIN
+from forum.tags import parse_tags, validate_tags
+
+
+class SubmissionTokenMixin(forms.Form):
+    """A one-time token rendered into each new-post form: submitting the same form twice
+    (a double click, a retried request) creates one post."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+
+
+def _body_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        min_length=BODY_MIN,
+        max_length=BODY_MAX,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 12,
+                # Live preview while typing; the Preview button does the same without JavaScript.
+                "hx-post": reverse_lazy("forum:preview"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#id_body_preview",
+                "hx-swap": "innerHTML",
+            }
+        ),
+        help_text=help_text,
+    )
+
+
+class QuestionForm(SubmissionTokenMixin):
+    title = forms.CharField(
+        label="Title",
+        min_length=TITLE_MIN,
+        max_length=TITLE_MAX,
+        help_text="Say what's wrong as if to a friend: “Card declined when renewing my plan”.",
+    )
+    body = _body_field("Details", "What happened, what you expected, what you tried. Markdown works.")
+    tags = forms.CharField(
+        label="Tags",
+        max_length=300,
+        help_text="1 to 5 tags, separated by spaces or commas, e.g. billing two-factor.",
+    )
+
+    def clean_title(self) -> str:
+        return " ".join(self.cleaned_data["title"].split())
+
+    def clean_tags(self) -> list[str]:
+        return validate_tags(parse_tags(self.cleaned_data["tags"]))
+
+
+class QuestionEditForm(QuestionForm):
+    summary = forms.CharField(
+        label="Edit summary", max_length=300, required=False, help_text="Optional: what you changed and why."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["submission_token"]
+
+
+class AnswerForm(SubmissionTokenMixin):
+    body = _body_field("Your answer", "Steps that worked for you help most. Markdown works.")
+
+
+class AnswerEditForm(forms.Form):
+    body = _body_field("Answer", "Markdown works.")
+    summary = forms.CharField(label="Edit summary", max_length=300, required=False)
+
+
+class CommentForm(SubmissionTokenMixin):
+    body = forms.CharField(
+        label="Comment",
+        min_length=COMMENT_MIN,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=f"Ask for detail or suggest an improvement ({COMMENT_MIN} to {COMMENT_MAX} characters).",
+    )
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(choices=[("1", "up"), ("-1", "down"), ("0", "retract")], coerce=int)
+
+
+class PreviewForm(forms.Form):
+    body = forms.CharField(required=False, max_length=BODY_MAX)
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if len(body) > BODY_MAX:
+            raise ValidationError("Too long to preview.")
+        return body

@@ -1,0 +1,270 @@
+"""Markdown for questions, answers and comments.
+
+``render_markdown`` turns what a member typed into HTML that is safe to mark safe in a template.
+The pipeline has three stages, and the last one alone is enough to keep the page safe:
+
+1. **Parse** with markdown-it-py in CommonMark mode plus GFM tables, strikethrough and linkify
+   (bare ``https://…``, ``www.…`` and e-mail addresses become links). ``html=False``: raw HTML in
+   the source is shown as text, never passed through.
+2. **Adjust** the token stream for a forum:
+
+   * *Headings are demoted by two levels* (``#`` → ``<h3>``, ``##`` → ``<h4>``, everything from
+     ``####`` down → ``<h6>``) so a post never competes with the page's single ``<h1>`` or the
+     ``<h2>`` section headings around it.
+   * *Images become links.* ``![a diagram](https://…/d.png)`` renders as
+     ``<a href="https://…/d.png">a diagram</a>`` (the URL is the link text when the alt text is
+     empty). Inline third-party images would let any poster log every reader's IP address and
+     browser (tracking pixels), break layouts with huge files, pull in mixed content and publish
+     images without a text alternative; a link keeps the content one click away without those
+     costs. An image inside a link becomes just its alt text, so links never nest.
+   * *Code blocks are highlighted on the server* with Pygments, as
+     ``<div class="highlight"><pre><code>…spans…</code></pre></div>`` (styles in
+     ``static/css/highlight.css``). The fence's language is looked up by name only; an unknown,
+     missing or oversized one falls back to plain escaped text in the same wrapper. Indented code
+     blocks use the same wrapper so every code block looks alike.
+
+3. **Sanitise** with nh3 (ammonia) against the explicit allowlist below: only the tags markdown
+   can produce, ``href``/``title`` on links, table alignment as markdown-it emits it (exactly
+   ``style="text-align:left|center|right"`` on ``th``/``td``), ``start`` on ``ol``, and
+   ``class`` only with the value ``highlight`` on ``div`` and Pygments' token classes on
+   ``span``. URLs may use http, https or mailto (relative links, such as to another question,
+   are kept). Every link gets ``rel="nofollow ugc noopener"``.
+
+Rendering never raises: a failure anywhere falls back to the escaped source text in paragraphs.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import MD_TRIM_RE, escapeHtml, mdTrim, unescapeAll
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+__all__ = ["render_markdown", "render_plain_excerpt"]
+
+logger = logging.getLogger(__name__)
+
+#: Code blocks longer than this are shown without highlighting, to bound the time one post costs.
+MAX_HIGHLIGHT_CHARS = 20_000
+#: Pygments lexer names are short (``python``, ``objective-c``, ``html+django``).
+_MAX_LANGUAGE_CHARS = 40
+#: Headings move down this many levels (``#`` → ``<h3>``), never below ``<h6>``.
+HEADING_SHIFT = 2
+
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr",
+        # only h3-h6: demotion means markdown never produces h1 or h2 here
+        "h3", "h4", "h5", "h6",
+        "strong", "em", "del", "s", "code", "pre", "blockquote",
+        "ul", "ol", "li", "a",
+        "table", "thead", "tbody", "tr", "th", "td",
+        "div", "span",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+_ALIGNMENTS = {"text-align:left", "text-align:center", "text-align:right"}
+_TAG_ATTRIBUTE_VALUES = {"th": {"style": _ALIGNMENTS}, "td": {"style": _ALIGNMENTS}}
+_ALLOWED_CLASSES = {
+    "div": {"highlight"},
+    "span": {css_class for css_class in STANDARD_TYPES.values() if css_class},
+}
+
+_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+_WHITESPACE_RE = re.compile(r"\s+")
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def render_markdown(source: str) -> str:
+    """Render member-written Markdown to sanitised HTML; ``""`` for empty or blank input.
+
+    See the module docstring for the rules: CommonMark + tables, strikethrough and linkify; raw
+    HTML escaped; headings demoted by two levels (``# Title`` → ``<h3>``, capped at ``<h6>``);
+    images turned into links; code highlighted by Pygments; output cleaned by nh3 against an
+    allowlist, links limited to http/https/mailto and given ``rel="nofollow ugc noopener"``.
+    """
+    if not source or not source.strip():
+        return ""
+    try:
+        return _sanitise(_MD.render(source))
+    except Exception:
+        logger.exception("Markdown rendering failed; showing the source as escaped text")
+        return _fallback(source)
+
+
+def render_plain_excerpt(source: str, length: int = 200) -> str:
+    """A plain-text excerpt of Markdown for lists, meta descriptions and OpenGraph.
+
+    The Markdown is rendered, its tags removed, HTML entities decoded (the result is plain text:
+    let the template escape it) and whitespace collapsed. Text longer than ``length`` is cut at
+    the last word boundary that fits and ends with "…"; the result is never longer than
+    ``length`` characters.
+    """
+    if length < 1:
+        return ""
+    rendered = render_markdown(source)
+    if not rendered:
+        return ""
+    text = html.unescape(nh3.clean(rendered, tags=set()))
+    text = _WHITESPACE_RE.sub(" ", text).strip()
+    if len(text) <= length:
+        return text
+    room = length - 1  # the ellipsis takes one character
+    cut = text[:room]
+    if not text[room].isspace():
+        head, space, _partial_word = cut.rpartition(" ")
+        if space and head:
+            cut = head
+    cut = cut.rstrip(" ,;:-\u2013\u2014")  # no dangling punctuation or dashes
+    return f"{cut}…"
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _demote_headings(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = int(token.tag[1:])
+            token.tag = f"h{min(level + HEADING_SHIFT, 6)}"
+
+
+def _images_to_links(state: StateCore) -> None:
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        if not any(child.type == "image" for child in block.children):
+            continue
+        children: list[Token] = []
+        link_depth = 0
+        for child in block.children:
+            if child.type == "link_open":
+                link_depth += 1
+            elif child.type == "link_close":
+                link_depth = max(link_depth - 1, 0)
+            if child.type != "image":
+                children.append(child)
+                continue
+            alt = _plain_text(child.children or []).strip()
+            src = str(child.attrGet("src") or "")
+            if link_depth or not _is_allowed_url(src):
+                if alt:
+                    children.append(_text_token(alt))
+                continue
+            attrs: dict[str, str | int | float] = {"href": src}
+            title = child.attrGet("title")
+            if title:
+                attrs["title"] = title
+            children.append(Token("link_open", "a", 1, attrs=attrs, markup="image"))
+            children.append(_text_token(alt or src))
+            children.append(Token("link_close", "a", -1, markup="image"))
+        block.children = children
+
+
+def _is_allowed_url(url: str) -> bool:
+    """Relative URLs and those with an allowed scheme; the sanitiser enforces this again."""
+    if not url:
+        return False
+    scheme = _SCHEME_RE.match(url)
+    return scheme is None or scheme.group(1).lower() in URL_SCHEMES
+
+
+def _plain_text(tokens: list[Token]) -> str:
+    parts = []
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif token.children:
+            parts.append(_plain_text(token.children))
+    return "".join(parts)
+
+
+def _text_token(content: str) -> Token:
+    return Token("text", "", 0, content=content)
+
+
+# --- code highlighting -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _lexer_for(language: str) -> Lexer | None:
+    if not language or len(language) > _MAX_LANGUAGE_CHARS:
+        return None
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+    except Exception:
+        logger.warning("Pygments failed to load a lexer for %r", language, exc_info=True)
+        return None
+
+
+def _highlight(code: str, language: str) -> str:
+    lexer = _lexer_for(language.lower()) if len(code) <= MAX_HIGHLIGHT_CHARS else None
+    if lexer is not None:
+        try:
+            return highlight(code, lexer, _FORMATTER)
+        except Exception:
+            logger.warning("Pygments failed to highlight %r code", language, exc_info=True)
+    return f'<div class="highlight"><pre><code>{escapeHtml(code)}</code></pre></div>\n'
+
+
+def _render_fence(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    info = mdTrim(unescapeAll(token.info)) if token.info else ""
+    language = MD_TRIM_RE.split(info, maxsplit=1)[0] if info else ""
+    return _highlight(token.content, language)
+
+
+def _render_code_block(self, tokens, idx, options, env) -> str:
+    return _highlight(tokens[idx].content, "")
+
+
+def _build_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"linkify": True, "html": False, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.core.ruler.push("demote_headings", _demote_headings)
+    md.core.ruler.push("images_to_links", _images_to_links)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_code_block)
+    return md
+
+
+_MD = _build_parser()
+
+
+# --- sanitising ------------------------------------------------------------------------------
+
+
+def _sanitise(untrusted_html: str) -> str:
+    return nh3.clean(
+        untrusted_html,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        tag_attribute_values=_TAG_ATTRIBUTE_VALUES,
+        allowed_classes=_ALLOWED_CLASSES,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    ).strip()
+
+
+def _fallback(source: str) -> str:
+    paragraphs = (part.strip() for part in re.split(r"\n\s*\n", source))
+    return "\n".join(f"<p>{html.escape(part)}</p>" for part in paragraphs if part)

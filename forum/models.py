@@ -1,0 +1,217 @@
+"""Questions, answers, comments, votes and revisions.
+
+Counts and scores are denormalised onto the rows that pages read (score, answer_count, ...)
+and are only ever changed with F() expressions inside the services' transactions, so concurrent
+votes cannot lose updates. Nothing here creates other rows or enqueues work: see services.py.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+TITLE_MIN, TITLE_MAX = 15, 150
+BODY_MIN, BODY_MAX = 20, 30_000
+COMMENT_MIN, COMMENT_MAX = 2, 600
+TAGS_MIN, TAGS_MAX = 1, 5
+# Words used by the fixed routes under /questions/<id>/; a slug must never shadow them.
+RESERVED_SLUGS = {"edit", "revisions", "answers", "vote", "comments"}
+
+
+class QuestionQuerySet(models.QuerySet):
+    def unanswered(self):
+        """No accepted answer and no answer scoring above 0: still waiting for help."""
+        helpful = Answer.objects.filter(question=OuterRef("pk"), score__gt=0)
+        return self.filter(accepted_answer__isnull=True).exclude(Exists(helpful))
+
+    def solved(self):
+        return self.filter(accepted_answer__isnull=False)
+
+
+class Question(models.Model):
+    title = models.CharField(max_length=TITLE_MAX)
+    slug = models.SlugField(max_length=90, allow_unicode=False)
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions")
+    tags = TaggableManager(blank=False, help_text="1 to 5 tags, separated by spaces or commas.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    answer_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    score = models.IntegerField(default=0, db_index=True)
+    view_count = models.PositiveIntegerField(default=0)
+    accepted_answer = models.OneToOneField(
+        "Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="accepted_for"
+    )
+    # A form's one-time token: a double-submitted form hits the unique constraint, not the page.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "submission_token"], name="question_submission_once"),
+            models.CheckConstraint(condition=Q(answer_count__gte=0), name="question_answer_count_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        slug = slugify(self.title)[:90].strip("-") or "question"
+        self.slug = f"{slug}-question" if slug in RESERVED_SLUGS else slug
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:question_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_answer_id is not None
+
+
+class Answer(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    score = models.IntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-score", "created_at"]
+        indexes = [models.Index(fields=["question", "score"], name="answer_question_score")]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "submission_token"], name="answer_submission_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer {self.pk} to {self.question_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('forum:question_redirect', kwargs={'pk': self.question_id})}#answer-{self.pk}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.question.accepted_answer_id == self.pk
+
+
+class Comment(models.Model):
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField(max_length=COMMENT_MAX)
+    body_html = models.TextField(editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    created_at = models.DateTimeField(default=timezone.now)
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="comment_on_exactly_one_post",
+            ),
+            models.UniqueConstraint(fields=["author", "submission_token"], name="comment_submission_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        question_id = self.question_id or self.answer.question_id
+        return f"{reverse('forum:question_redirect', kwargs={'pk': question_id})}#comment-{self.pk}"
+
+    @property
+    def post(self):
+        return self.question if self.question_id else self.answer
+
+
+class Vote(models.Model):
+    """One row per voter per post. Retracting sets value 0 and keeps the row, so the history the
+    reputation ledger refers to is never lost."""
+
+    UP, DOWN, RETRACTED = 1, -1, 0
+
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="votes"
+    )
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="votes")
+    value = models.SmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(value__in=[-1, 0, 1]), name="vote_value_valid"),
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="vote_on_exactly_one_post",
+            ),
+            models.UniqueConstraint(
+                fields=["voter", "question"],
+                condition=Q(question__isnull=False),
+                name="one_vote_per_question",
+            ),
+            models.UniqueConstraint(
+                fields=["voter", "answer"], condition=Q(answer__isnull=False), name="one_vote_per_answer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} {self.value:+d} on {self.question_id or self.answer_id}"
+
+
+class Revision(models.Model):
+    """A snapshot after each edit (number 1 is the original). Rolling back writes a new revision."""
+
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    body = models.TextField()
+    tags = models.CharField(max_length=300, blank=True)
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="revisions")
+    summary = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="revision_of_exactly_one_post",
+            ),
+            models.UniqueConstraint(
+                fields=["question", "number"],
+                condition=Q(question__isnull=False),
+                name="question_revision_number",
+            ),
+            models.UniqueConstraint(
+                fields=["answer", "number"], condition=Q(answer__isnull=False), name="answer_revision_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number}"

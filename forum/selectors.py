@@ -1,0 +1,108 @@
+"""Reads with the prefetching that keeps each page's query count constant."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from taggit.models import Tag
+
+from forum.models import Answer, Comment, Question, Revision, Vote
+
+SORTS = {
+    "active": ("Active", ["-last_activity_at", "-pk"]),
+    "newest": ("Newest", ["-created_at", "-pk"]),
+    "votes": ("Most votes", ["-score", "-created_at", "-pk"]),
+    # Longest-waiting first, by when it was asked and nothing else: no one's reputation,
+    # role or activity moves a question up this queue.
+    "unanswered": ("Unanswered", ["created_at", "pk"]),
+}
+DEFAULT_SORT = "active"
+
+
+def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
+    return queryset.select_related(prefix).prefetch_related(f"{prefix}__groups")
+
+
+def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None) -> QuerySet:
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    questions = Question.objects.all()
+    if sort == "unanswered":
+        questions = questions.unanswered()
+    if tag:
+        questions = questions.filter(tags__slug=tag)
+    return _with_authors(questions).prefetch_related("tags").order_by(*SORTS[sort][1])
+
+
+def paginate(queryset, page_number, per_page: int | None = None) -> Page:
+    return Paginator(queryset, per_page or settings.QUESTIONS_PER_PAGE).get_page(page_number)
+
+
+@dataclass
+class Thread:
+    question: Question
+    answers: list[Answer]
+    my_votes: dict[tuple[str, int], int]
+
+
+def question_get(pk: int) -> Question:
+    return get_object_or_404(Question.objects.select_related("author"), pk=pk)
+
+
+def thread_get(*, pk: int, viewer) -> Thread:
+    """A question with its answers (accepted first, then score, then oldest) and all comments,
+    in a fixed number of queries however many answers and comments there are."""
+    comments = _with_authors(Comment.objects.order_by("created_at", "pk"))
+    question = get_object_or_404(
+        _with_authors(Question.objects.all()).prefetch_related(
+            "tags", Prefetch("comments", queryset=comments, to_attr="comment_list")
+        ),
+        pk=pk,
+    )
+    answers = list(
+        _with_authors(Answer.objects.filter(question=question))
+        .prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))
+        .annotate(
+            accepted_first=Case(
+                When(pk=question.accepted_answer_id or 0, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("accepted_first", "-score", "created_at", "pk")
+    )
+    for answer in answers:
+        answer.question = question  # answer.is_accepted reads it without a query
+    return Thread(question=question, answers=answers, my_votes=votes_by(viewer, question))
+
+
+def votes_by(viewer, question: Question) -> dict[tuple[str, int], int]:
+    """The viewer's current votes in a thread, keyed ("question"|"answer", id)."""
+    if not viewer.is_authenticated:
+        return {}
+    rows = Vote.objects.filter(voter=viewer).filter(Q(question=question) | Q(answer__question=question))
+    mine = {}
+    for vote in rows.exclude(value=Vote.RETRACTED).only("question_id", "answer_id", "value"):
+        key = ("question", vote.question_id) if vote.question_id else ("answer", vote.answer_id)
+        mine[key] = vote.value
+    return mine
+
+
+def revisions_for(post) -> list[Revision]:
+    field = "question" if isinstance(post, Question) else "answer"
+    return list(Revision.objects.filter(**{field: post}).select_related("editor").order_by("number"))
+
+
+def tag_list(*, query: str = "") -> QuerySet:
+    from django.db.models import Count
+
+    tags = Tag.objects.annotate(question_count=Count("taggit_taggeditem_items")).filter(question_count__gt=0)
+    if query:
+        tags = tags.filter(name__icontains=query)
+    return tags.order_by("-question_count", "name")
+
+
+def tag_get(slug: str) -> Tag:
+    return get_object_or_404(Tag, slug=slug)

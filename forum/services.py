@@ -1,0 +1,239 @@
+"""Every write in the forum with a rule or a side effect. Keyword-only, atomic."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from forum import permissions
+from forum.markdown import render_markdown
+from forum.models import Answer, Comment, Question, Revision, Vote
+
+
+def _tags_text(names) -> str:
+    return " ".join(sorted(names))
+
+
+def _post_model(post):
+    return Question if isinstance(post, Question) else Answer
+
+
+def _touch_question(question_id: int, **counters) -> None:
+    """Bump last activity (and any counters by the given deltas) without a lost update."""
+    updates = {name: F(name) + delta for name, delta in counters.items()}
+    Question.objects.filter(pk=question_id).update(last_activity_at=timezone.now(), **updates)
+
+
+def _next_revision_number(post) -> int:
+    field = "question" if isinstance(post, Question) else "answer"
+    current = Revision.objects.filter(**{field: post}).aggregate(n=Max("number"))["n"]
+    return (current or 0) + 1
+
+
+def _record_revision(post, *, editor, summary: str = "") -> Revision:
+    field = "question" if isinstance(post, Question) else "answer"
+    return Revision.objects.create(
+        **{field: post},
+        number=_next_revision_number(post),
+        title=getattr(post, "title", ""),
+        body=post.body,
+        tags=_tags_text(post.tags.names()) if isinstance(post, Question) else "",
+        editor=editor,
+        summary=summary,
+    )
+
+
+def question_create(
+    *, author, title: str, body: str, tags: list[str], submission_token: uuid.UUID | None = None
+) -> tuple[Question, bool]:
+    """Returns (question, created). A repeated submission token returns the first question."""
+    if not permissions.can_ask(author):
+        raise PermissionDenied("Log in to ask a question.")
+    if submission_token:
+        existing = Question.objects.filter(author=author, submission_token=submission_token).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            question = Question.objects.create(
+                title=title,
+                body=body,
+                body_html=render_markdown(body),
+                author=author,
+                created_at=now,
+                last_activity_at=now,
+                submission_token=submission_token,
+            )
+            question.tags.set(tags)
+            _record_revision(question, editor=author)
+    except IntegrityError:
+        # Two copies of one form raced past the check above; the first one won.
+        existing = Question.objects.filter(author=author, submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return question, True
+
+
+@transaction.atomic
+def question_edit(*, question: Question, editor, title: str, body: str, tags: list[str], summary: str = ""):
+    """Returns the new Revision, or None when nothing changed."""
+    if not permissions.can_edit(editor, question):
+        raise PermissionDenied("You can only edit your own posts.")
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    unchanged = (
+        question.title == title and question.body == body and sorted(question.tags.names()) == sorted(tags)
+    )
+    if unchanged:
+        return None
+    now = timezone.now()
+    question.title = title
+    question.body = body
+    question.body_html = render_markdown(body)
+    question.edited_at = now
+    question.last_activity_at = now
+    question.save(update_fields=["title", "slug", "body", "body_html", "edited_at", "last_activity_at"])
+    question.tags.set(tags)
+    return _record_revision(question, editor=editor, summary=summary)
+
+
+def answer_create(
+    *, question: Question, author, body: str, submission_token: uuid.UUID | None = None
+) -> tuple[Answer, bool]:
+    if not permissions.can_answer(author, question):
+        raise PermissionDenied("Log in to answer.")
+    if submission_token:
+        existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            answer = Answer.objects.create(
+                question=question,
+                body=body,
+                body_html=render_markdown(body),
+                author=author,
+                submission_token=submission_token,
+            )
+            _record_revision(answer, editor=author)
+            _touch_question(question.pk, answer_count=1)
+    except IntegrityError:
+        existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return answer, True
+
+
+@transaction.atomic
+def answer_edit(*, answer: Answer, editor, body: str, summary: str = ""):
+    if not permissions.can_edit(editor, answer):
+        raise PermissionDenied("You can only edit your own posts.")
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if answer.body == body:
+        return None
+    answer.body = body
+    answer.body_html = render_markdown(body)
+    answer.edited_at = timezone.now()
+    answer.save(update_fields=["body", "body_html", "edited_at"])
+    _touch_question(answer.question_id)
+    return _record_revision(answer, editor=editor, summary=summary)
+
+
+def revision_rollback(*, revision: Revision, editor):
+    """Restore an earlier revision's content as a new revision (history is never rewritten)."""
+    summary = f"Rolled back to revision {revision.number}"
+    if revision.question_id:
+        question = revision.question
+        return question_edit(
+            question=question,
+            editor=editor,
+            title=revision.title,
+            body=revision.body,
+            tags=revision.tags.split(),
+            summary=summary,
+        )
+    return answer_edit(answer=revision.answer, editor=editor, body=revision.body, summary=summary)
+
+
+def comment_create(
+    *, post, author, body: str, submission_token: uuid.UUID | None = None
+) -> tuple[Comment, bool]:
+    if not permissions.can_comment(author, post):
+        raise PermissionDenied("Log in to comment.")
+    if submission_token:
+        existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
+        if existing:
+            return existing, False
+    field = "question" if isinstance(post, Question) else "answer"
+    question_id = post.pk if isinstance(post, Question) else post.question_id
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                **{field: post},
+                body=body,
+                body_html=render_markdown(body),
+                author=author,
+                submission_token=submission_token,
+            )
+            _post_model(post).objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+            _touch_question(question_id)
+    except IntegrityError:
+        existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return comment, True
+
+
+@transaction.atomic
+def vote_cast(*, voter, post, value: int) -> Vote:
+    """Cast, change (value 1/-1) or retract (value 0) a vote. The post's score moves by the
+    difference in one UPDATE ... SET score = score + delta, so concurrent votes all count."""
+    if value not in (Vote.UP, Vote.DOWN, Vote.RETRACTED):
+        raise ValidationError("A vote is 1 (up), -1 (down) or 0 (retract).")
+    if not permissions.can_vote(voter, post):
+        raise PermissionDenied(permissions.vote_refusal(voter, post))
+    field = "question" if isinstance(post, Question) else "answer"
+    vote = Vote.objects.select_for_update().filter(voter=voter, **{field: post}).first()
+    if vote is None:
+        if value == Vote.RETRACTED:
+            return Vote(voter=voter, value=Vote.RETRACTED, **{field: post})
+        try:
+            with transaction.atomic():
+                vote = Vote.objects.create(voter=voter, value=value, **{field: post})
+        except IntegrityError:
+            # The same person's second click raced the first: take the row it created.
+            vote = Vote.objects.select_for_update().get(voter=voter, **{field: post})
+        else:
+            _post_model(post).objects.filter(pk=post.pk).update(score=F("score") + value)
+            return vote
+    delta = value - vote.value
+    if delta == 0:
+        return vote
+    vote.value = value
+    vote.updated_at = timezone.now()
+    vote.save(update_fields=["value", "updated_at"])
+    _post_model(post).objects.filter(pk=post.pk).update(score=F("score") + delta)
+    return vote
+
+
+@transaction.atomic
+def answer_accept_toggle(*, answer: Answer, user) -> bool:
+    """Accept the answer, or unaccept it if it is the accepted one. Returns True when accepted.
+    Accepting another answer moves the acceptance: one accepted answer at a time."""
+    if not permissions.can_accept(user, answer):
+        raise PermissionDenied("Only the person who asked can accept an answer.")
+    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    accepted = question.accepted_answer_id != answer.pk
+    question.accepted_answer = answer if accepted else None
+    question.last_activity_at = timezone.now()
+    question.save(update_fields=["accepted_answer", "last_activity_at"])
+    return accepted
+
+
+def question_record_view(*, question: Question) -> None:
+    Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)

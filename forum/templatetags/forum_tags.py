@@ -1,0 +1,58 @@
+from django import template
+
+from forum import permissions, seo
+
+register = template.Library()
+
+
+@register.filter
+def editable_by(post, user) -> bool:
+    return permissions.can_edit(user, post)
+
+
+@register.filter
+def votable_by(post, user) -> bool:
+    return permissions.can_vote(user, post)
+
+
+@register.filter
+def acceptable_by(answer, user) -> bool:
+    return permissions.can_accept(user, answer)
+
+
+@register.simple_tag
+def my_vote(my_votes: dict, kind: str, pk: int) -> int:
+    return my_votes.get((kind, pk), 0)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+# --- Findability (canonical URL, OpenGraph, QAPage JSON-LD) ---------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path: str) -> str:
+    """``path`` as an absolute URL on the host of the current request."""
+    return context["request"].build_absolute_uri(path)
+
+
+@register.filter
+def question_excerpt(question, length: int = seo.DESCRIPTION_LENGTH) -> str:
+    return seo.question_excerpt(question, int(length))
+
+
+@register.simple_tag(takes_context=True)
+def question_jsonld(context, question, answers):
+    """The page's schema.org QAPage data as a safely escaped ld+json script element."""
+    data = seo.qapage_jsonld(question, answers, context["request"].build_absolute_uri)
+    return seo.jsonld_script(data)
