@@ -45,6 +45,15 @@ class QuestionForm(SubmissionTokenMixin):
         label="Title",
         min_length=TITLE_MIN,
         max_length=TITLE_MAX,
+        # Similar questions appear under the title while it is typed (forum/search_views.py).
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("forum:similar"),
+                "hx-trigger": "input changed delay:500ms",
+                "hx-target": "#similar-questions",
+                "hx-swap": "innerHTML",
+            }
+        ),
         help_text="Say what's wrong as if to a friend: “Card declined when renewing my plan”.",
     )
     body = _body_field("Details", "What happened, what you expected, what you tried. Markdown works.")
@@ -69,6 +78,9 @@ class QuestionEditForm(QuestionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["submission_token"]
+        # The edit page has no similar-questions box to fill.
+        for attr in ("hx-get", "hx-trigger", "hx-target", "hx-swap"):
+            self.fields["title"].widget.attrs.pop(attr, None)
 
 
 class AnswerForm(SubmissionTokenMixin):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from forum import permissions
 from forum.markdown import render_markdown
 from forum.models import Answer, Comment, Question, Revision, Vote
+from forum.search import search_index_question
 
 
 def _tags_text(names) -> str:
@@ -69,6 +70,7 @@ def question_create(
             )
             question.tags.set(tags)
             _record_revision(question, editor=author)
+            search_index_question(question.pk)
     except IntegrityError:
         # Two copies of one form raced past the check above; the first one won.
         existing = Question.objects.filter(author=author, submission_token=submission_token).first()
@@ -97,6 +99,7 @@ def question_edit(*, question: Question, editor, title: str, body: str, tags: li
     question.last_activity_at = now
     question.save(update_fields=["title", "slug", "body", "body_html", "edited_at", "last_activity_at"])
     question.tags.set(tags)
+    search_index_question(question.pk)
     return _record_revision(question, editor=editor, summary=summary)
 
 
@@ -120,6 +123,7 @@ def answer_create(
             )
             _record_revision(answer, editor=author)
             _touch_question(question.pk, answer_count=1)
+            search_index_question(question.pk)
     except IntegrityError:
         existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
         if existing is None:
@@ -140,6 +144,7 @@ def answer_edit(*, answer: Answer, editor, body: str, summary: str = ""):
     answer.edited_at = timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _touch_question(answer.question_id)
+    search_index_question(answer.question_id)
     return _record_revision(answer, editor=editor, summary=summary)
 
 

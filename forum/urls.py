@@ -1,12 +1,13 @@
 from django.urls import path
 
-from forum import feeds, views
+from forum import feeds, search_views, views
 
 app_name = "forum"
 urlpatterns = [
     path("", views.question_list, name="home"),
     path("questions/", views.question_list, name="question_list"),
     path("questions/ask/", views.ask, name="ask"),
+    path("questions/similar/", search_views.similar, name="similar"),
     path("questions/feed/", feeds.NewestQuestionsFeed(), name="feed"),
     path("questions/<int:pk>/", views.question_redirect, name="question_redirect"),
     path("questions/<int:pk>/edit/", views.question_edit, name="question_edit"),
@@ -26,4 +27,5 @@ urlpatterns = [
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("tags/<slug:slug>/feed/", feeds.TagQuestionsFeed(), name="tag_feed"),
     path("preview/", views.preview, name="preview"),
+    path("search/", search_views.search, name="search"),
 ]

@@ -1,0 +1,478 @@
+"""Full-text search over questions: titles, bodies and answers.
+
+One search document per question lives in the ``forum_search_document`` table, created by
+migration 0002 for the database in use:
+
+* **PostgreSQL**: a plain table with the title, body and answers as plain text and a stored,
+  generated ``tsvector`` (title weight A, body B, answers C, ``english`` configuration) under a
+  GIN index. Queries use ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``.
+* **SQLite**: an FTS5 virtual table (``porter unicode61`` tokenizer) whose rowid is the
+  question id. Queries use ``MATCH``, ``bm25()`` with column weights, ``highlight()`` and
+  ``snippet()``.
+
+The table has no Django model (and so no foreign key): it is written only by
+``search_index_question`` and read only here, always joined to ``forum_question``, so a row left
+behind by a deleted question is never shown. Without a foreign key, Django's test flush
+(TRUNCATE on PostgreSQL) keeps working.
+
+The same behaviour on both databases comes from parsing the member's query once, in Python,
+into a small structure (see ``parse_query``) and writing it out for each engine: PostgreSQL gets
+a normalised ``websearch`` string, SQLite a fully quoted FTS5 expression. Whatever is typed, the
+engine never sees a syntax error, and a query with nothing searchable in it runs no SQL at all.
+English stop words are dropped on both (PostgreSQL's list), so "how to" finds nothing on either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import nh3
+from django.db import connection
+from django.utils.safestring import SafeString, mark_safe
+
+from forum.models import Answer, Question
+
+TABLE = "forum_search_document"
+
+#: How a result list can be narrowed, with the label the search form shows.
+STATUSES = {"solved": "Solved", "unanswered": "Unanswered"}
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+#: The answers of one question beyond this are not indexed (a thread that long is rare).
+MAX_ANSWERS_CHARS = 100_000
+SNIPPET_WORDS = 24
+SIMILAR_MIN_CHARS = 8
+
+# Relative weight of a match in the title, the question body and the answers. PostgreSQL's
+# ts_rank weights are {D, C, B, A}; SQLite's bm25() takes one weight per column, spread further
+# apart because BM25 also normalises by length (a match in a long title must still outrank a
+# match repeated in a short body).
+PG_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+SQLITE_BM25_WEIGHTS = (10.0, 2.0, 0.25)
+
+# Private-use characters mark matches inside headlines; the text is escaped before they become
+# <mark> tags, and they are stripped from everything indexed and every query.
+_START, _STOP = "\ue000", "\ue001"
+# PostgreSQL's parser reads "<word ...>" as an HTML tag and leaves it out of the vector and the
+# headline; what members type is text, so "<" is stored as this stand-in and shown as "&lt;".
+_LT = "\ue002"
+_UNSAFE_CHARS_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff]"
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+# A quoted phrase (the closing quote may be missing) or a bare run of non-space characters,
+# either one optionally negated by a leading "-".
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+_BLOCK_END_RE = re.compile(r"(</(?:p|li|h[1-6]|pre|blockquote|div|tr|td|th)>|<br\s*/?>|<hr\s*/?>)", re.I)
+
+# PostgreSQL's english.stop, so SQLite ignores the same words PostgreSQL does.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom this
+    that these those am is are was were be been being have has had having do does did doing a an
+    the and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now
+    """.split()  # noqa: SIM905 (the list as PostgreSQL ships it, easier to compare)
+)
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or phrase as typed (without quotes): each engine tokenizes it as it does documents."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Terms that must all match, and terms that must not."""
+
+    include: tuple[Term, ...]
+    exclude: tuple[Term, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Chains joined by OR. Empty when nothing in the input can be searched for."""
+
+    chains: tuple[Chain, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.chains)
+
+    def websearch(self) -> str:
+        """For PostgreSQL's websearch_to_tsquery: AND binds tighter than OR there, as here."""
+        return " or ".join(
+            " ".join(
+                [f'"{_pg(t.text)}"' for t in chain.include] + [f'-"{_pg(t.text)}"' for t in chain.exclude]
+            )
+            for chain in self.chains
+        )
+
+    def fts5(self) -> str:
+        """For SQLite's MATCH: every term a quoted string, every group in parentheses."""
+
+        def quoted(term: Term) -> str:
+            return '"' + term.text.replace('"', '""') + '"'
+
+        parts = []
+        for chain in self.chains:
+            expression = " AND ".join(quoted(t) for t in chain.include)
+            if chain.exclude:
+                expression = f"({expression}) NOT ({' OR '.join(quoted(t) for t in chain.exclude)})"
+            parts.append(f"({expression})")
+        return " OR ".join(parts)
+
+
+def _pg(text: str) -> str:
+    return text.replace("<", " ")
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """Text with control and private-use characters replaced by spaces, cut to `limit`."""
+    text = _UNSAFE_CHARS_RE.sub(" ", text or "")
+    return text[:limit] if limit else text
+
+
+def _searchable(fragment: str) -> bool:
+    words = _WORD_RE.findall(fragment)
+    return bool(words) and not all(word.lower() in STOP_WORDS for word in words)
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Read web-search syntax: words must all match, "a phrase" matches in order, -word or
+    -"a phrase" must not match, and OR between two terms accepts either (AND binds tighter:
+    ``a b OR c`` is ``(a AND b) OR c``, as in PostgreSQL). Stop words and punctuation-only
+    terms are dropped, a group with nothing to include is dropped, and at most MAX_TERMS terms
+    are kept."""
+    chains: list[tuple[list[Term], list[Term]]] = [([], [])]
+    or_pending = False
+    kept = 0
+    for match in _TOKEN_RE.finditer(clean_text(q, MAX_QUERY_CHARS)):
+        quoted = match.group(2) is not None
+        negated = bool(match.group(1) if quoted else match.group(3))
+        fragment = " ".join((match.group(2) if quoted else match.group(4)).split())
+        if not quoted and not negated and fragment.lower() == "or":
+            or_pending = True
+            continue
+        if not _searchable(fragment):
+            continue
+        if or_pending and chains[-1][0]:
+            chains.append(([], []))
+        or_pending = False
+        chains[-1][1 if negated else 0].append(Term(fragment))
+        kept += 1
+        if kept >= MAX_TERMS:
+            break
+    return ParsedQuery(tuple(Chain(tuple(inc), tuple(exc)) for inc, exc in chains if inc))
+
+
+def any_words_query(text: str) -> ParsedQuery:
+    """Each word of the text as an alternative: for "questions like this title"."""
+    words: dict[str, Term] = {}
+    for word in _WORD_RE.findall(clean_text(text, MAX_QUERY_CHARS)):
+        if word.lower() not in STOP_WORDS and len(words) < MAX_TERMS:
+            words.setdefault(word.lower(), Term(word))
+    return ParsedQuery(tuple(Chain((term,)) for term in words.values()))
+
+
+# --- Backends --------------------------------------------------------------------------------
+# The SQL below is assembled only from this module's constants and Django-compiled filters
+# (hence the S608 waivers); every value a member typed travels as a query parameter.
+
+
+@dataclass
+class _Row:
+    question_id: int
+    relevance: float
+    title: str = ""
+    body: str = ""
+    answers: str = ""
+
+
+class _Postgres:
+    _MATCH = f"""
+        FROM {TABLE} d
+        JOIN forum_question qn ON qn.id = d.question_id
+        CROSS JOIN websearch_to_tsquery('english', %s) tsq
+        WHERE d.vector @@ tsq"""
+    # Texts short enough to show whole are highlighted whole (as SQLite's snippet() does);
+    # longer ones give the one fragment around the best match.
+    _WHOLE = f"HighlightAll=true, StartSel={_START}, StopSel={_STOP}"
+    _FRAGMENT = (
+        f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
+        "MaxFragments=1"
+    )
+    _snippet_options = (SNIPPET_WORDS * 6, _WHOLE, _FRAGMENT)
+
+    def write(self, cursor, question_id: int, title: str, body: str, answers: str) -> None:
+        title, body, answers = (text.replace("<", _LT) for text in (title, body, answers))
+        cursor.execute(
+            f"""INSERT INTO {TABLE} (question_id, title, body, answers) VALUES (%s, %s, %s, %s)
+            ON CONFLICT (question_id) DO UPDATE
+            SET title = EXCLUDED.title, body = EXCLUDED.body, answers = EXCLUDED.answers""",  # noqa: S608
+            [question_id, title, body, answers],
+        )
+
+    def delete(self, cursor, question_id: int) -> None:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE question_id = %s", [question_id])  # noqa: S608
+
+    def count(self, query: ParsedQuery, where: str, params: list) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) {self._MATCH}{where}", [query.websearch(), *params])
+            return cursor.fetchone()[0]
+
+    def page(self, query, where, params, limit, offset, snippets) -> list[_Row]:
+        ranked = f"""
+            SELECT d.question_id, ts_rank('{PG_RANK_WEIGHTS}', d.vector, tsq) AS relevance,
+                   qn.score, qn.created_at, tsq
+            {self._MATCH}{where}
+            ORDER BY relevance DESC, qn.score DESC, qn.created_at DESC, qn.id DESC
+            LIMIT %s OFFSET %s"""
+        ranked_params = [query.websearch(), *params, limit, offset]
+        with connection.cursor() as cursor:
+            if not snippets:
+                cursor.execute(ranked, ranked_params)
+                return [_Row(row[0], row[1]) for row in cursor.fetchall()]
+            # Headlines are built only for the page's rows, after the LIMIT.
+            cursor.execute(
+                f"""SELECT p.question_id, p.relevance,
+                       ts_headline('english', d.title, p.tsq, %s),
+                       ts_headline('english', d.body, p.tsq,
+                                   CASE WHEN length(d.body) <= %s THEN %s ELSE %s END),
+                       ts_headline('english', d.answers, p.tsq,
+                                   CASE WHEN length(d.answers) <= %s THEN %s ELSE %s END)
+                FROM ({ranked}) p JOIN {TABLE} d ON d.question_id = p.question_id
+                ORDER BY p.relevance DESC, p.score DESC, p.created_at DESC, p.question_id DESC""",  # noqa: S608
+                [self._WHOLE, *self._snippet_options, *self._snippet_options, *ranked_params],
+            )
+            return [_Row(*row) for row in cursor.fetchall()]
+
+
+class _SQLite:
+    _MATCH = f"""
+        FROM {TABLE}
+        JOIN forum_question qn ON qn.id = {TABLE}.rowid
+        WHERE {TABLE} MATCH %s"""
+
+    def write(self, cursor, question_id: int, title: str, body: str, answers: str) -> None:
+        self.delete(cursor, question_id)
+        cursor.execute(
+            f"INSERT INTO {TABLE} (rowid, title, body, answers) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [question_id, title, body, answers],
+        )
+
+    def delete(self, cursor, question_id: int) -> None:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [question_id])  # noqa: S608
+
+    def count(self, query: ParsedQuery, where: str, params: list) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) {self._MATCH}{where}", [query.fts5(), *params])
+            return cursor.fetchone()[0]
+
+    def page(self, query, where, params, limit, offset, snippets) -> list[_Row]:
+        weights = ", ".join(str(w) for w in SQLITE_BM25_WEIGHTS)
+        # bm25() is lower for better matches; negated, relevance grows with the match as on PG.
+        ranked = f"""
+            SELECT {TABLE}.rowid AS question_id, -bm25({TABLE}, {weights}) AS relevance,
+                   qn.score AS score, qn.created_at AS created_at
+            {self._MATCH}{where}
+            ORDER BY relevance DESC, qn.score DESC, qn.created_at DESC, qn.id DESC
+            LIMIT %s OFFSET %s"""
+        ranked_params = [query.fts5(), *params, limit, offset]
+        with connection.cursor() as cursor:
+            if not snippets:
+                cursor.execute(ranked, ranked_params)
+                return [_Row(row[0], row[1]) for row in cursor.fetchall()]
+            # highlight() and snippet() need a full-text cursor, so the page's rows are matched
+            # again by rowid: cheap, and only for the rows shown.
+            marks = [_START, _STOP]
+            cursor.execute(
+                f"""SELECT p.question_id, p.relevance,
+                       highlight({TABLE}, 0, %s, %s),
+                       snippet({TABLE}, 1, %s, %s, %s, {SNIPPET_WORDS}),
+                       snippet({TABLE}, 2, %s, %s, %s, {SNIPPET_WORDS})
+                FROM ({ranked}) p JOIN {TABLE} ON {TABLE}.rowid = p.question_id
+                WHERE {TABLE} MATCH %s
+                ORDER BY p.relevance DESC, p.score DESC, p.created_at DESC, p.question_id DESC""",  # noqa: S608
+                [*marks, *marks, "…", *marks, "…", *ranked_params, query.fts5()],
+            )
+            return [_Row(*row) for row in cursor.fetchall()]
+
+
+_BACKENDS = {"postgresql": _Postgres(), "sqlite": _SQLite()}
+
+
+def _backend():
+    return _BACKENDS.get(connection.vendor)
+
+
+# --- Indexing --------------------------------------------------------------------------------
+
+
+def _plain_text(body_html: str) -> str:
+    """Rendered Markdown as plain text: what a reader sees, without markup or Markdown syntax."""
+    spaced = _BLOCK_END_RE.sub(r"\1 ", body_html or "")
+    return " ".join(clean_text(html.unescape(nh3.clean(spaced, tags=set()))).split())
+
+
+def _document(title: str, body_html: str, answer_htmls) -> tuple[str, str, str]:
+    answers, size = [], 0
+    for answer_html in answer_htmls:
+        text = _plain_text(answer_html)
+        answers.append(text)
+        size += len(text)
+        if size >= MAX_ANSWERS_CHARS:
+            break
+    return " ".join(clean_text(title).split()), _plain_text(body_html), "\n".join(answers)[:MAX_ANSWERS_CHARS]
+
+
+def search_index_question(question_id: int) -> None:
+    """Rewrite one question's search document from the question and all its answers (or remove
+    it when the question is gone). Call it after any write that changes their text."""
+    backend = _backend()
+    if backend is None:
+        return
+    row = Question.objects.filter(pk=question_id).values_list("title", "body_html").first()
+    with connection.cursor() as cursor:
+        if row is None:
+            backend.delete(cursor, question_id)
+            return
+        answers = (
+            Answer.objects.filter(question_id=question_id)
+            .order_by("-score", "created_at", "pk")
+            .values_list("body_html", flat=True)
+        )
+        backend.write(cursor, question_id, *_document(row[0], row[1], answers))
+
+
+def search_rebuild(apps=None) -> int:
+    """Index every question again; returns how many. Migration 0002 passes its historical apps."""
+    backend = _backend()
+    if backend is None:
+        return 0
+    question_model = apps.get_model("forum", "Question") if apps else Question
+    answer_model = apps.get_model("forum", "Answer") if apps else Answer
+    answers: dict[int, list[str]] = {}
+    answer_rows = answer_model.objects.order_by("question_id", "-score", "created_at", "pk")
+    for question_id, body_html in answer_rows.values_list("question_id", "body_html"):
+        answers.setdefault(question_id, []).append(body_html)
+    count = 0
+    with connection.cursor() as cursor:
+        for question_id, title, body_html in question_model.objects.values_list("pk", "title", "body_html"):
+            backend.write(cursor, question_id, *_document(title, body_html, answers.get(question_id, [])))
+            count += 1
+    return count
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def _marked(headline: str | None) -> SafeString:
+    """Escape everything the member wrote; only the engine's match markers become <mark>."""
+    escaped = html.escape(headline or "").replace(_START, "<mark>").replace(_STOP, "</mark>")
+    escaped = escaped.replace(_LT, "&lt;")
+    # The markers come in pairs; cleaning again guarantees well-formed output even if not.
+    return mark_safe(nh3.clean(escaped, tags={"mark"}, attributes={}))  # noqa: S308
+
+
+@dataclass
+class SearchHit:
+    question: Question
+    relevance: float
+    title_html: SafeString
+    snippet_html: SafeString
+    snippet_from_answer: bool = False
+
+
+class SearchResults:
+    """Lazy, sliceable results for Django's Paginator: ``count()`` is one query and each slice
+    is one ranked query (snippets included) plus the questions with their authors and tags."""
+
+    def __init__(
+        self, query: ParsedQuery, *, tag: str | None = None, status: str | None = None, snippets: bool = True
+    ):
+        self.query = query
+        self.snippets = snippets
+        self._backend = _backend() if query else None
+        self._where, self._params = "", []
+        candidates = Question.objects.order_by()
+        if status == "solved":
+            candidates = candidates.solved()
+        elif status == "unanswered":
+            candidates = candidates.unanswered()
+        if tag:
+            candidates = candidates.filter(tags__slug=tag)
+        if tag or status in STATUSES:
+            sql, params = candidates.values("pk").query.sql_with_params()
+            self._where, self._params = f" AND qn.id IN ({sql})", list(params)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._backend.count(self.query, self._where, self._params) if self._backend else 0
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            hits = self[key : key + 1]
+            if not hits:
+                raise IndexError(key)
+            return hits[0]
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            stop = self.count()
+        if self._backend is None or stop <= start:
+            return []
+        rows = self._backend.page(self.query, self._where, self._params, stop - start, start, self.snippets)
+        return self._hits(rows)
+
+    def _hits(self, rows: list[_Row]) -> list[SearchHit]:
+        questions = Question.objects.filter(pk__in=[row.question_id for row in rows])
+        if self.snippets:
+            questions = questions.select_related("author").prefetch_related("author__groups", "tags")
+        by_id = questions.in_bulk()
+        hits = []
+        for row in rows:
+            question = by_id.get(row.question_id)
+            if question is None:  # deleted between the two queries
+                continue
+            from_answer = _START not in (row.body or "") and _START in (row.answers or "")
+            hits.append(
+                SearchHit(
+                    question=question,
+                    relevance=row.relevance,
+                    title_html=_marked(row.title) if row.title else _marked(question.title),
+                    snippet_html=_marked(row.answers if from_answer else row.body),
+                    snippet_from_answer=from_answer,
+                )
+            )
+        return hits
+
+
+def search_questions(q: str, *, tag: str | None = None, status: str | None = None) -> SearchResults:
+    """Questions matching ``q`` (see ``parse_query``), best first: a match in the title outranks
+    one in the body, which outranks one only in an answer; ties go to the higher-scored, then
+    newer question. ``tag`` is a tag slug; ``status`` is "solved", "unanswered" or None."""
+    return SearchResults(parse_query(q), tag=tag, status=status)
+
+
+def similar_questions(title: str, *, limit: int = 5) -> list[Question]:
+    """Up to ``limit`` questions sharing words with a title being typed, best first; none for a
+    title shorter than SIMILAR_MIN_CHARS."""
+    if len(" ".join(clean_text(title).split())) < SIMILAR_MIN_CHARS:
+        return []
+    results = SearchResults(any_words_query(title), snippets=False)
+    return [hit.question for hit in results[:limit]]
