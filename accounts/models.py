@@ -17,6 +17,9 @@ class User(AbstractUser):
         help_text="How your name appears on posts. Leave blank to use your username.",
     )
     bio = models.TextField(max_length=2000, blank=True, help_text="A few words about you (plain text).")
+    # The sum of the member's ledger entries plus the starting 1; written only by the ledger,
+    # in the same transaction as each entry (see reputation/ledger.py).
+    reputation = models.IntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["username"]

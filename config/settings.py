@@ -307,3 +307,12 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
+
+# --- Reputation -----------------------------------------------------------------------------
+
+CELERY_BEAT_SCHEDULE["reputation-resend-pending"] = {
+    "task": "reputation.resend_pending",
+    "schedule": 30.0,
+}
+# Privilege thresholds: "new" suits a young community, "mature" is Stack Exchange's.
+REPUTATION_PRIVILEGE_PRESET = os.environ.get("REPUTATION_PRIVILEGE_PRESET", "new").strip().lower()

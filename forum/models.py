@@ -17,6 +17,7 @@ TITLE_MIN, TITLE_MAX = 15, 150
 BODY_MIN, BODY_MAX = 20, 30_000
 COMMENT_MIN, COMMENT_MAX = 2, 600
 TAGS_MIN, TAGS_MAX = 1, 5
+ALSO_HELPED_MAX = 3
 # Words used by the fixed routes under /questions/<id>/; a slug must never shadow them.
 RESERVED_SLUGS = {"edit", "revisions", "answers", "vote", "comments"}
 
@@ -176,6 +177,20 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} {self.value:+d} on {self.question_id or self.answer_id}"
+
+
+class AlsoHelped(models.Model):
+    """An answer the asker marked as having also helped, besides the accepted one."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="also_helped")
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="also_helped_mark")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "also helped marks"
+
+    def __str__(self) -> str:
+        return f"Answer {self.answer_id} also helped"
 
 
 class Revision(models.Model):

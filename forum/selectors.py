@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.shortcuts import get_object_or_404
 from taggit.models import Tag
 
+from accounts.selectors import mark_moderators
 from forum.models import Answer, Comment, Question, Revision, Vote
 
 SORTS = {
@@ -54,15 +55,16 @@ def question_get(pk: int) -> Question:
 def thread_get(*, pk: int, viewer) -> Thread:
     """A question with its answers (accepted first, then score, then oldest) and all comments,
     in a fixed number of queries however many answers and comments there are."""
-    comments = _with_authors(Comment.objects.order_by("created_at", "pk"))
+    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
     question = get_object_or_404(
-        _with_authors(Question.objects.all()).prefetch_related(
+        Question.objects.select_related("author").prefetch_related(
             "tags", Prefetch("comments", queryset=comments, to_attr="comment_list")
         ),
         pk=pk,
     )
     answers = list(
-        _with_authors(Answer.objects.filter(question=question))
+        Answer.objects.filter(question=question)
+        .select_related("author", "also_helped_mark")
         .prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))
         .annotate(
             accepted_first=Case(
@@ -75,6 +77,10 @@ def thread_get(*, pk: int, viewer) -> Thread:
     )
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
+    people = [question.author, viewer if viewer.is_authenticated else None]
+    for post in [question, *answers]:
+        people += [post.author, *(comment.author for comment in post.comment_list)]
+    mark_moderators(people)
     return Thread(question=question, answers=answers, my_votes=votes_by(viewer, question))
 
 

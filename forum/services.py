@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from forum import permissions
 from forum.markdown import render_markdown
-from forum.models import Answer, Comment, Question, Revision, Vote
+from forum.models import ALSO_HELPED_MAX, AlsoHelped, Answer, Comment, Question, Revision, Vote
 from forum.search import search_index_question
+from reputation import events as reputation_events
+from reputation.events import award_badges_later
 
 
 def _tags_text(names) -> str:
@@ -123,6 +125,7 @@ def answer_create(
             )
             _record_revision(answer, editor=author)
             _touch_question(question.pk, answer_count=1)
+            transaction.on_commit(lambda: award_badges_later(author.pk))
             search_index_question(question.pk)
     except IntegrityError:
         existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
@@ -197,11 +200,12 @@ def comment_create(
 @transaction.atomic
 def vote_cast(*, voter, post, value: int) -> Vote:
     """Cast, change (value 1/-1) or retract (value 0) a vote. The post's score moves by the
-    difference in one UPDATE ... SET score = score + delta, so concurrent votes all count."""
+    difference in one UPDATE ... SET score = score + delta, so concurrent votes all count.
+    Each change records a reputation event in the same transaction."""
     if value not in (Vote.UP, Vote.DOWN, Vote.RETRACTED):
         raise ValidationError("A vote is 1 (up), -1 (down) or 0 (retract).")
-    if not permissions.can_vote(voter, post):
-        raise PermissionDenied(permissions.vote_refusal(voter, post))
+    if not permissions.can_vote(voter, post, value):
+        raise PermissionDenied(permissions.vote_refusal(voter, post, value))
     field = "question" if isinstance(post, Question) else "answer"
     vote = Vote.objects.select_for_update().filter(voter=voter, **{field: post}).first()
     if vote is None:
@@ -209,20 +213,20 @@ def vote_cast(*, voter, post, value: int) -> Vote:
             return Vote(voter=voter, value=Vote.RETRACTED, **{field: post})
         try:
             with transaction.atomic():
-                vote = Vote.objects.create(voter=voter, value=value, **{field: post})
+                vote = Vote.objects.create(voter=voter, value=Vote.RETRACTED, **{field: post})
         except IntegrityError:
             # The same person's second click raced the first: take the row it created.
             vote = Vote.objects.select_for_update().get(voter=voter, **{field: post})
-        else:
-            _post_model(post).objects.filter(pk=post.pk).update(score=F("score") + value)
-            return vote
     delta = value - vote.value
     if delta == 0:
         return vote
     vote.value = value
     vote.updated_at = timezone.now()
     vote.save(update_fields=["value", "updated_at"])
-    _post_model(post).objects.filter(pk=post.pk).update(score=F("score") + delta)
+    model = _post_model(post)
+    model.objects.filter(pk=post.pk).update(score=F("score") + delta)
+    score = model.objects.filter(pk=post.pk).values_list("score", flat=True).get()
+    reputation_events.record_vote(vote=vote, actor=voter, score=score)
     return vote
 
 
@@ -233,11 +237,38 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
     if not permissions.can_accept(user, answer):
         raise PermissionDenied("Only the person who asked can accept an answer.")
     question = Question.objects.select_for_update().get(pk=answer.question_id)
+    previous = question.accepted_answer
     accepted = question.accepted_answer_id != answer.pk
     question.accepted_answer = answer if accepted else None
     question.last_activity_at = timezone.now()
     question.save(update_fields=["accepted_answer", "last_activity_at"])
+    if previous is not None:
+        reputation_events.record_accept(answer=previous, actor=user, on=False)
+    if accepted:
+        AlsoHelped.objects.filter(answer=answer).delete()  # the accepted answer is not "also" helpful
+        reputation_events.record_accept(answer=answer, actor=user, on=True)
     return accepted
+
+
+@transaction.atomic
+def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
+    """The asker marks (or unmarks) up to 3 answers besides the accepted one as having also
+    helped. Returns True when marked."""
+    if not permissions.can_mark_also_helped(user, answer):
+        raise PermissionDenied("Only the person who asked can mark answers that also helped.")
+    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    if question.accepted_answer_id == answer.pk:
+        raise ValidationError("This is the accepted answer already.")
+    existing = AlsoHelped.objects.filter(answer=answer).first()
+    if existing:
+        existing.delete()
+        reputation_events.record_also_helped(answer=answer, actor=user, on=False)
+        return False
+    if AlsoHelped.objects.filter(question=question).count() >= ALSO_HELPED_MAX:
+        raise ValidationError(f"You can mark at most {ALSO_HELPED_MAX} answers as also helped.")
+    AlsoHelped.objects.create(question=question, answer=answer)
+    reputation_events.record_also_helped(answer=answer, actor=user, on=True)
+    return True
 
 
 def question_record_view(*, question: Question) -> None:

@@ -44,7 +44,7 @@ def test_answer_bumps_answer_count_and_activity():
 
 def test_vote_cast_change_and_retract_keep_score_exact():
     answer = make_answer(make_question())
-    voter = UserFactory()
+    voter = UserFactory(reputation=100)  # enough to vote down
 
     services.vote_cast(voter=voter, post=answer, value=1)
     answer.refresh_from_db()

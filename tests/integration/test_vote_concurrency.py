@@ -36,7 +36,7 @@ def _run_concurrently(jobs) -> list[BaseException]:
 def test_fifty_concurrent_votes_on_one_post_leave_an_exact_score():
     assert connection.vendor == "postgresql"
     answer = make_answer(make_question())
-    voters = [UserFactory() for _ in range(50)]
+    voters = [UserFactory(reputation=100) for _ in range(50)]  # enough to vote down
     values = [1 if i % 5 else -1 for i in range(50)]  # 40 up, 10 down
 
     errors = _run_concurrently(

@@ -1,0 +1,90 @@
+"""Badges: public criteria, awarded once per member by a Celery task, idempotently."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef
+
+from reputation.models import BadgeAward, LedgerEntry
+
+
+@dataclass(frozen=True)
+class Badge:
+    slug: str
+    name: str
+    criteria: str
+
+
+BADGES = [
+    Badge("first_answer", "First answer", "Posted a first answer."),
+    Badge("helpful", "Helpful", "Wrote an answer that scored 10 or more."),
+    Badge("solution", "Solution", "Had a first answer accepted by the person who asked."),
+    Badge(
+        "good_neighbour", "Good neighbour", "Wrote an accepted answer to a question that had waited over 48 hours."
+    ),
+    Badge("listener", "Listener", "Answered 10 questions that had waited over 24 hours for an answer."),
+    Badge("curator", "Curator", "Had a first suggested edit approved."),
+    Badge("teacher", "Teacher", "Had 10 answers accepted."),
+]
+BY_SLUG = {badge.slug: badge for badge in BADGES}
+
+
+def _answers_of(user_id: int):
+    from forum.models import Answer
+
+    return Answer.objects.filter(author_id=user_id)
+
+
+def _accepted_answers_of(user_id: int):
+    # Accepting your own answer earns nothing, badges included.
+    return _answers_of(user_id).filter(accepted_for__isnull=False).exclude(question__author_id=user_id)
+
+
+def _first_answers_after_wait(user_id: int, hours: int):
+    """The member's answers that were the first to a question that had waited `hours`."""
+    from forum.models import Answer
+
+    earlier = Answer.objects.filter(question=OuterRef("question"), created_at__lt=OuterRef("created_at"))
+    wait = ExpressionWrapper(F("created_at") - F("question__created_at"), output_field=DurationField())
+    return (
+        _answers_of(user_id)
+        .exclude(question__author_id=user_id)
+        .alias(wait=wait)
+        .filter(wait__gt=dt.timedelta(hours=hours))
+        .exclude(Exists(earlier))
+    )
+
+
+def _earned(user_id: int) -> dict:
+    """badge slug -> (earned?, related answer or None)."""
+    first = _answers_of(user_id).order_by("created_at").first()
+    helpful = _answers_of(user_id).filter(score__gte=10).order_by("created_at").first()
+    accepted = _accepted_answers_of(user_id).order_by("created_at")
+    neighbour = _first_answers_after_wait(user_id, 48).filter(accepted_for__isnull=False).order_by("created_at")
+    return {
+        "first_answer": (first is not None, first),
+        "helpful": (helpful is not None, helpful),
+        "solution": (accepted.exists(), accepted.first()),
+        "good_neighbour": (neighbour.exists(), neighbour.first()),
+        "listener": (_first_answers_after_wait(user_id, 24).count() >= 10, None),
+        "curator": (LedgerEntry.objects.filter(user_id=user_id, rule="edit_approved").exists(), None),
+        "teacher": (accepted.count() >= 10, None),
+    }
+
+
+def award_badges(user_id: int) -> list[str]:
+    """Award every badge the member now meets and does not hold. Safe to run any number of
+    times, concurrently included: the unique (user, badge) constraint has the last word."""
+    held = set(BadgeAward.objects.filter(user_id=user_id).values_list("badge", flat=True))
+    awarded = []
+    for slug, (earned, answer) in _earned(user_id).items():
+        if not earned or slug in held:
+            continue
+        try:
+            with transaction.atomic():
+                BadgeAward.objects.create(user_id=user_id, badge=slug, answer=answer)
+        except IntegrityError:
+            continue
+        awarded.append(slug)
+    return awarded

@@ -1,0 +1,93 @@
+"""Recording facts that earn or cost reputation, from inside the transaction that made them.
+
+Each `record_*` writes a pending ReputationEvent and arranges, on commit, for a Celery task to
+apply it. Nothing here talks to Redis before the commit, and a failed publish is only logged:
+the event is already safe in the database and the beat task re-sends it.
+"""
+
+import logging
+
+from django.db import transaction
+
+from reputation.models import EventKind, ReputationEvent
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_event(event_id: int) -> None:
+    from reputation.tasks import apply_event
+
+    try:
+        apply_event.delay(event_id)
+    except Exception:  # a broker outage must never fail the user's request
+        log.warning("Could not publish reputation event %s; the outbox will re-send it.", event_id, exc_info=True)
+
+
+def award_badges_later(user_id: int) -> None:
+    from reputation.tasks import award_badges
+
+    try:
+        award_badges.delay(user_id)
+    except Exception:  # badges are re-checked on the member's next reputation change
+        log.warning("Could not publish badge check for user %s.", user_id, exc_info=True)
+
+
+def _record(**fields) -> ReputationEvent:
+    event = ReputationEvent.objects.create(**fields)
+    transaction.on_commit(lambda: enqueue_event(event.pk))
+    return event
+
+
+def record_vote(*, vote, actor, score: int) -> ReputationEvent:
+    """`score` is the post's score right after this vote: the good-neighbour rule reads it, so
+    applying late (after a broker outage) decides exactly as applying at once would have."""
+    return _record(
+        kind=EventKind.VOTE,
+        actor=actor,
+        vote=vote,
+        question_id=vote.question_id,
+        answer_id=vote.answer_id,
+        payload={"value": vote.value, "score": score},
+        created_at=vote.updated_at,
+    )
+
+
+def record_accept(*, answer, actor, on: bool) -> ReputationEvent:
+    return _record(
+        kind=EventKind.ACCEPT, actor=actor, answer=answer, question_id=answer.question_id, payload={"on": on}
+    )
+
+
+def record_also_helped(*, answer, actor, on: bool) -> ReputationEvent:
+    return _record(
+        kind=EventKind.ALSO_HELPED, actor=actor, answer=answer, question_id=answer.question_id, payload={"on": on}
+    )
+
+
+def record_post_deleted(*, post, actor) -> ReputationEvent:
+    return _record(kind=EventKind.POST_DELETED, actor=actor, **_post_fields(post))
+
+
+def record_post_restored(*, post, actor) -> ReputationEvent:
+    return _record(kind=EventKind.POST_RESTORED, actor=actor, **_post_fields(post))
+
+
+def record_edit_approved(*, editor, post, actor, suggested_edit_id: int) -> ReputationEvent:
+    return _record(
+        kind=EventKind.EDIT_APPROVED,
+        actor=actor,
+        payload={"editor_id": editor.pk, "suggested_edit_id": suggested_edit_id},
+        **_post_fields(post),
+    )
+
+
+def record_fraud_reversal(*, entry_ids: list[int], actor=None, reason: str) -> ReputationEvent:
+    return _record(kind=EventKind.FRAUD_REVERSAL, actor=actor, payload={"entry_ids": entry_ids, "reason": reason})
+
+
+def _post_fields(post) -> dict:
+    from forum.models import Question
+
+    if isinstance(post, Question):
+        return {"question": post}
+    return {"answer": post, "question_id": post.question_id}

@@ -1,0 +1,354 @@
+"""Turning events into ledger entries. Called by the `reputation.apply_event` task.
+
+Exactness comes from three things: each event is applied once (its row is locked and marked
+applied in the same transaction as its entries), each entry has a unique idempotency key
+derived from the event that caused it, and events about the same subject (a vote, an answer)
+are applied in the order they happened.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from reputation import rules
+from reputation.models import EventKind, LedgerEntry, ReputationEvent
+
+User = get_user_model()
+
+
+@dataclass
+class Applied:
+    event_id: int
+    user_ids: set[int]
+
+
+def apply_event(event_id: int) -> Applied | None:
+    """Apply one event (and any earlier pending events about the same subject). Returns None
+    when it was already applied or does not exist: a second delivery writes nothing."""
+    with transaction.atomic():
+        event = ReputationEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.applied_at is not None:
+            return None
+        batch = [*_earlier_pending(event), event]
+        _lock_users(batch)
+        touched: set[int] = set()
+        for item in batch:
+            touched |= _apply(item)
+            item.applied_at = timezone.now()
+            item.attempts = F("attempts") + 1
+            item.save(update_fields=["applied_at", "attempts"])
+        return Applied(event_id=event.pk, user_ids=touched)
+
+
+def _earlier_pending(event: ReputationEvent) -> list[ReputationEvent]:
+    subject = _subject_filter(event)
+    if subject is None:
+        return []
+    return list(
+        ReputationEvent.objects.select_for_update()
+        .pending()
+        .filter(subject, pk__lt=event.pk)
+        .order_by("pk")
+    )
+
+
+def _subject_filter(event: ReputationEvent) -> Q | None:
+    if event.kind == EventKind.VOTE and event.vote_id:
+        return Q(kind=EventKind.VOTE, vote_id=event.vote_id)
+    if event.kind in (EventKind.ACCEPT, EventKind.ALSO_HELPED) and event.answer_id:
+        return Q(kind=event.kind, answer_id=event.answer_id)
+    if event.kind in (EventKind.POST_DELETED, EventKind.POST_RESTORED):
+        if event.answer_id:
+            return Q(kind__in=[EventKind.POST_DELETED, EventKind.POST_RESTORED], answer_id=event.answer_id)
+        return Q(kind__in=[EventKind.POST_DELETED, EventKind.POST_RESTORED], question_id=event.question_id)
+    return None
+
+
+def _lock_users(events: list[ReputationEvent]) -> None:
+    """Lock every member an event may touch, once and in id order, so two workers applying
+    events that share people can never deadlock."""
+    ids: set[int] = set()
+    for event in events:
+        if event.actor_id:
+            ids.add(event.actor_id)
+        if event.vote_id:
+            ids.add(event.vote.voter_id)
+        if event.answer_id:
+            ids.add(event.answer.author_id)
+        if event.question_id:
+            ids.add(event.question.author_id)
+        if event.kind == EventKind.EDIT_APPROVED:
+            ids.add(event.payload["editor_id"])
+        if event.kind == EventKind.FRAUD_REVERSAL:
+            ids |= set(
+                LedgerEntry.objects.filter(pk__in=event.payload.get("entry_ids", [])).values_list("user_id", flat=True)
+            )
+        if event.kind in (EventKind.POST_DELETED, EventKind.POST_RESTORED):
+            ids |= set(_post_entries(event).values_list("user_id", flat=True))
+    list(User.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values_list("pk", flat=True))
+
+
+# --- Writing entries -------------------------------------------------------------------------
+
+
+def _write(
+    event: ReputationEvent,
+    *,
+    user_id: int,
+    rule: str,
+    amount: int,
+    key: str,
+    reason: str = "",
+    reverses: LedgerEntry | None = None,
+    **links,
+) -> LedgerEntry | None:
+    if LedgerEntry.objects.filter(idempotency_key=key).exists():
+        return None
+    occurred_at = event.created_at
+    notes = [reason] if reason else []
+    if reverses is None and rule in rules.CAPPED_RULES and amount > 0:
+        earned = _earned_from_votes_on(user_id, occurred_at.date())
+        room = max(0, rules.DAILY_VOTE_CAP - earned)
+        if amount > room:
+            notes.append(rules.REASON_DAILY_CAP if room == 0 else f"{rules.REASON_DAILY_CAP} ({room} of {amount})")
+            amount = room
+    if reverses is None and rule == "edit_approved" and amount > 0:
+        earned = _sum(LedgerEntry.objects.filter(user_id=user_id, rule="edit_approved"))
+        room = max(0, rules.EDIT_APPROVED_LIFETIME_CAP - earned)
+        if amount > room:
+            notes.append(rules.REASON_EDIT_CAP)
+            amount = room
+    if amount < 0:
+        current = User.objects.filter(pk=user_id).values_list("reputation", flat=True).get()
+        if current + amount < rules.REPUTATION_FLOOR:
+            notes.append(rules.REASON_FLOOR)
+            amount = min(0, rules.REPUTATION_FLOOR - current)
+    entry = LedgerEntry.objects.create(
+        user_id=user_id,
+        amount=amount,
+        rule=rule,
+        rules_version=rules.RULES_VERSION,
+        reason="; ".join(notes),
+        event=event,
+        reverses=reverses,
+        occurred_at=occurred_at,
+        idempotency_key=key,
+        **links,
+    )
+    if amount:
+        User.objects.filter(pk=user_id).update(reputation=F("reputation") + amount)
+    return entry
+
+
+def _reverse(event: ReputationEvent, entry: LedgerEntry, reason: str) -> LedgerEntry | None:
+    return _write(
+        event,
+        user_id=entry.user_id,
+        rule=entry.rule,
+        amount=-entry.amount,
+        key=f"reverse:{entry.pk}",
+        reason=reason,
+        reverses=entry,
+        vote_id=entry.vote_id,
+        question_id=entry.question_id,
+        answer_id=entry.answer_id,
+        counterparty_id=entry.counterparty_id,
+    )
+
+
+def _sum(queryset) -> int:
+    return queryset.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def _earned_from_votes_on(user_id: int, day: dt.date) -> int:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return _sum(
+        LedgerEntry.objects.filter(
+            user_id=user_id,
+            rule__in=rules.CAPPED_RULES,
+            occurred_at__gte=start,
+            occurred_at__lt=start + dt.timedelta(days=1),
+        )
+    )
+
+
+# --- Per-kind rules --------------------------------------------------------------------------
+
+
+def _apply(event: ReputationEvent) -> set[int]:
+    handler = {
+        EventKind.VOTE: _apply_vote,
+        EventKind.ACCEPT: _apply_accept,
+        EventKind.ALSO_HELPED: _apply_also_helped,
+        EventKind.POST_DELETED: _apply_post_deleted,
+        EventKind.POST_RESTORED: _apply_post_restored,
+        EventKind.EDIT_APPROVED: _apply_edit_approved,
+        EventKind.FRAUD_REVERSAL: _apply_fraud_reversal,
+    }[event.kind]
+    written = [entry for entry in handler(event) if entry is not None]
+    return {entry.user_id for entry in written}
+
+
+def _apply_vote(event: ReputationEvent) -> list:
+    vote = event.vote
+    if vote is None:
+        return []
+    value = event.payload["value"]
+    post = vote.answer or vote.question
+    links = {"vote": vote, "question_id": vote.question_id or post.question_id, "answer_id": vote.answer_id}
+    reason = "vote retracted" if value == 0 else "vote changed"
+    written = [_reverse(event, entry, reason) for entry in LedgerEntry.objects.active().filter(vote=vote)]
+    for rule, who in rules.vote_rules(on_answer=vote.answer_id is not None, value=value):
+        user_id, counterparty = (post.author_id, vote.voter_id) if who == "author" else (vote.voter_id, post.author_id)
+        written.append(
+            _write(
+                event,
+                user_id=user_id,
+                rule=rule,
+                amount=rules.RULES[rule].amount,
+                key=f"event:{event.pk}:{rule}",
+                counterparty_id=counterparty,
+                **links,
+            )
+        )
+    if vote.answer_id and event.payload.get("score", 0) >= 1:
+        written.append(_good_neighbour(event, vote.answer))
+    return written
+
+
+def _apply_accept(event: ReputationEvent) -> list:
+    answer = event.answer
+    if answer is None:
+        return []
+    asker_id = answer.question.author_id
+    active = LedgerEntry.objects.active().filter(answer=answer, rule__in=rules.ACCEPT_RULES)
+    if not event.payload["on"]:
+        return [_reverse(event, entry, "answer unaccepted") for entry in active]
+    if active.exists() or answer.author_id == asker_id:
+        return []  # already credited, or accepting your own answer, which earns nothing
+    links = {"question_id": answer.question_id, "answer": answer}
+    return [
+        _write(
+            event,
+            user_id=answer.author_id,
+            rule="answer_accepted",
+            amount=rules.RULES["answer_accepted"].amount,
+            key=f"event:{event.pk}:answer_accepted",
+            counterparty_id=asker_id,
+            **links,
+        ),
+        _write(
+            event,
+            user_id=asker_id,
+            rule="accepted_an_answer",
+            amount=rules.RULES["accepted_an_answer"].amount,
+            key=f"event:{event.pk}:accepted_an_answer",
+            counterparty_id=answer.author_id,
+            **links,
+        ),
+        _good_neighbour(event, answer),
+    ]
+
+
+def _good_neighbour(event: ReputationEvent, answer) -> LedgerEntry | None:
+    """+5, once per answer, for the first answer to a question that had waited over 24 hours."""
+    from forum.models import Answer
+
+    question = answer.question
+    waited = answer.created_at - question.created_at
+    if waited <= dt.timedelta(hours=rules.GOOD_NEIGHBOUR_WAIT_HOURS) or answer.author_id == question.author_id:
+        return None
+    if Answer.objects.filter(question_id=question.pk, created_at__lt=answer.created_at).exists():
+        return None
+    return _write(
+        event,
+        user_id=answer.author_id,
+        rule="good_neighbour",
+        amount=rules.RULES["good_neighbour"].amount,
+        key=f"good_neighbour:answer:{answer.pk}",
+        counterparty_id=question.author_id,
+        question_id=question.pk,
+        answer=answer,
+    )
+
+
+def _apply_also_helped(event: ReputationEvent) -> list:
+    answer = event.answer
+    if answer is None:
+        return []
+    active = LedgerEntry.objects.active().filter(answer=answer, rule="also_helped")
+    if not event.payload["on"]:
+        return [_reverse(event, entry, "no longer marked as also helped") for entry in active]
+    if active.exists() or answer.author_id == answer.question.author_id:
+        return []
+    return [
+        _write(
+            event,
+            user_id=answer.author_id,
+            rule="also_helped",
+            amount=rules.RULES["also_helped"].amount,
+            key=f"event:{event.pk}:also_helped",
+            counterparty_id=answer.question.author_id,
+            question_id=answer.question_id,
+            answer=answer,
+        )
+    ]
+
+
+def _post_entries(event: ReputationEvent):
+    if event.answer_id:
+        return LedgerEntry.objects.filter(answer_id=event.answer_id)
+    return LedgerEntry.objects.filter(question_id=event.question_id, answer__isnull=True)
+
+
+def _apply_post_deleted(event: ReputationEvent) -> list:
+    """Everything the post earned or cost its author and voters is reversed, as new entries."""
+    return [_reverse(event, entry, "post deleted") for entry in _post_entries(event).active()]
+
+
+def _apply_post_restored(event: ReputationEvent) -> list:
+    """Give back what deletion reversed: a fresh copy of each entry the deletion reversed."""
+    reversed_by_deletion = _post_entries(event).filter(reason__startswith="post deleted", reverses__isnull=False)
+    written = []
+    for reversal in reversed_by_deletion.select_related("reverses"):
+        original = reversal.reverses
+        written.append(
+            _write(
+                event,
+                user_id=original.user_id,
+                rule=original.rule,
+                amount=original.amount,
+                key=f"restore:{reversal.pk}",
+                reason="post restored",
+                vote_id=original.vote_id,
+                question_id=original.question_id,
+                answer_id=original.answer_id,
+                counterparty_id=original.counterparty_id,
+            )
+        )
+    return written
+
+
+def _apply_edit_approved(event: ReputationEvent) -> list:
+    return [
+        _write(
+            event,
+            user_id=event.payload["editor_id"],
+            rule="edit_approved",
+            amount=rules.RULES["edit_approved"].amount,
+            key=f"edit_approved:{event.payload['suggested_edit_id']}",
+            counterparty_id=event.actor_id,
+            question_id=event.question_id,
+            answer_id=event.answer_id,
+        )
+    ]
+
+
+def _apply_fraud_reversal(event: ReputationEvent) -> list:
+    reason = event.payload.get("reason", "serial voting reversed")
+    entries = LedgerEntry.objects.active().filter(pk__in=event.payload.get("entry_ids", []))
+    return [_reverse(event, entry, reason) for entry in entries]
