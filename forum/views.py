@@ -180,9 +180,10 @@ def vote(request, kind: str, pk: int):
     form = VoteForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("A vote is 1 (up), -1 (down) or 0 (retract).")
-    if not permissions.can_vote(request.user, post):
-        raise PermissionDenied(permissions.vote_refusal(request.user, post))
-    vote = services.vote_cast(voter=request.user, post=post, value=form.cleaned_data["value"])
+    value = form.cleaned_data["value"]
+    if not permissions.can_vote(request.user, post, value):
+        raise PermissionDenied(permissions.vote_refusal(request.user, post, value))
+    vote = services.vote_cast(voter=request.user, post=post, value=value)
     if request.htmx:
         post.refresh_from_db(fields=["score"])
         return render(

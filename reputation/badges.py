@@ -21,7 +21,9 @@ BADGES = [
     Badge("helpful", "Helpful", "Wrote an answer that scored 10 or more."),
     Badge("solution", "Solution", "Had a first answer accepted by the person who asked."),
     Badge(
-        "good_neighbour", "Good neighbour", "Wrote an accepted answer to a question that had waited over 48 hours."
+        "good_neighbour",
+        "Good neighbour",
+        "Wrote an accepted answer to a question that had waited over 48 hours.",
     ),
     Badge("listener", "Listener", "Answered 10 questions that had waited over 24 hours for an answer."),
     Badge("curator", "Curator", "Had a first suggested edit approved."),
@@ -61,7 +63,9 @@ def _earned(user_id: int) -> dict:
     first = _answers_of(user_id).order_by("created_at").first()
     helpful = _answers_of(user_id).filter(score__gte=10).order_by("created_at").first()
     accepted = _accepted_answers_of(user_id).order_by("created_at")
-    neighbour = _first_answers_after_wait(user_id, 48).filter(accepted_for__isnull=False).order_by("created_at")
+    neighbour = (
+        _first_answers_after_wait(user_id, 48).filter(accepted_for__isnull=False).order_by("created_at")
+    )
     return {
         "first_answer": (first is not None, first),
         "helpful": (helpful is not None, helpful),

@@ -20,7 +20,9 @@ def enqueue_event(event_id: int) -> None:
     try:
         apply_event.delay(event_id)
     except Exception:  # a broker outage must never fail the user's request
-        log.warning("Could not publish reputation event %s; the outbox will re-send it.", event_id, exc_info=True)
+        log.warning(
+            "Could not publish reputation event %s; the outbox will re-send it.", event_id, exc_info=True
+        )
 
 
 def award_badges_later(user_id: int) -> None:
@@ -60,7 +62,11 @@ def record_accept(*, answer, actor, on: bool) -> ReputationEvent:
 
 def record_also_helped(*, answer, actor, on: bool) -> ReputationEvent:
     return _record(
-        kind=EventKind.ALSO_HELPED, actor=actor, answer=answer, question_id=answer.question_id, payload={"on": on}
+        kind=EventKind.ALSO_HELPED,
+        actor=actor,
+        answer=answer,
+        question_id=answer.question_id,
+        payload={"on": on},
     )
 
 
@@ -82,7 +88,9 @@ def record_edit_approved(*, editor, post, actor, suggested_edit_id: int) -> Repu
 
 
 def record_fraud_reversal(*, entry_ids: list[int], actor=None, reason: str) -> ReputationEvent:
-    return _record(kind=EventKind.FRAUD_REVERSAL, actor=actor, payload={"entry_ids": entry_ids, "reason": reason})
+    return _record(
+        kind=EventKind.FRAUD_REVERSAL, actor=actor, payload={"entry_ids": entry_ids, "reason": reason}
+    )
 
 
 def _post_fields(post) -> dict:

@@ -49,10 +49,7 @@ def _earlier_pending(event: ReputationEvent) -> list[ReputationEvent]:
     if subject is None:
         return []
     return list(
-        ReputationEvent.objects.select_for_update()
-        .pending()
-        .filter(subject, pk__lt=event.pk)
-        .order_by("pk")
+        ReputationEvent.objects.select_for_update().pending().filter(subject, pk__lt=event.pk).order_by("pk")
     )
 
 
@@ -85,11 +82,18 @@ def _lock_users(events: list[ReputationEvent]) -> None:
             ids.add(event.payload["editor_id"])
         if event.kind == EventKind.FRAUD_REVERSAL:
             ids |= set(
-                LedgerEntry.objects.filter(pk__in=event.payload.get("entry_ids", [])).values_list("user_id", flat=True)
+                LedgerEntry.objects.filter(pk__in=event.payload.get("entry_ids", [])).values_list(
+                    "user_id", flat=True
+                )
             )
         if event.kind in (EventKind.POST_DELETED, EventKind.POST_RESTORED):
             ids |= set(_post_entries(event).values_list("user_id", flat=True))
-    list(User.objects.select_for_update().filter(pk__in=sorted(ids)).order_by("pk").values_list("pk", flat=True))
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=sorted(ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 # --- Writing entries -------------------------------------------------------------------------
@@ -114,7 +118,9 @@ def _write(
         earned = _earned_from_votes_on(user_id, occurred_at.date())
         room = max(0, rules.DAILY_VOTE_CAP - earned)
         if amount > room:
-            notes.append(rules.REASON_DAILY_CAP if room == 0 else f"{rules.REASON_DAILY_CAP} ({room} of {amount})")
+            notes.append(
+                rules.REASON_DAILY_CAP if room == 0 else f"{rules.REASON_DAILY_CAP} ({room} of {amount})"
+            )
             amount = room
     if reverses is None and rule == "edit_approved" and amount > 0:
         earned = _sum(LedgerEntry.objects.filter(user_id=user_id, rule="edit_approved"))
@@ -203,7 +209,9 @@ def _apply_vote(event: ReputationEvent) -> list:
     reason = "vote retracted" if value == 0 else "vote changed"
     written = [_reverse(event, entry, reason) for entry in LedgerEntry.objects.active().filter(vote=vote)]
     for rule, who in rules.vote_rules(on_answer=vote.answer_id is not None, value=value):
-        user_id, counterparty = (post.author_id, vote.voter_id) if who == "author" else (vote.voter_id, post.author_id)
+        user_id, counterparty = (
+            (post.author_id, vote.voter_id) if who == "author" else (vote.voter_id, post.author_id)
+        )
         written.append(
             _write(
                 event,
@@ -260,7 +268,10 @@ def _good_neighbour(event: ReputationEvent, answer) -> LedgerEntry | None:
 
     question = answer.question
     waited = answer.created_at - question.created_at
-    if waited <= dt.timedelta(hours=rules.GOOD_NEIGHBOUR_WAIT_HOURS) or answer.author_id == question.author_id:
+    if (
+        waited <= dt.timedelta(hours=rules.GOOD_NEIGHBOUR_WAIT_HOURS)
+        or answer.author_id == question.author_id
+    ):
         return None
     if Answer.objects.filter(question_id=question.pk, created_at__lt=answer.created_at).exists():
         return None
@@ -312,7 +323,9 @@ def _apply_post_deleted(event: ReputationEvent) -> list:
 
 def _apply_post_restored(event: ReputationEvent) -> list:
     """Give back what deletion reversed: a fresh copy of each entry the deletion reversed."""
-    reversed_by_deletion = _post_entries(event).filter(reason__startswith="post deleted", reverses__isnull=False)
+    reversed_by_deletion = _post_entries(event).filter(
+        reason__startswith="post deleted", reverses__isnull=False
+    )
     written = []
     for reversal in reversed_by_deletion.select_related("reverses"):
         original = reversal.reverses

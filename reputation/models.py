@@ -38,7 +38,9 @@ class ReputationEvent(models.Model):
     question = models.ForeignKey(
         "forum.Question", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    answer = models.ForeignKey("forum.Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.ForeignKey(
+        "forum.Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The state the fact left behind, e.g. {"value": -1} for a vote or {"on": true} for an
     # acceptance, so applying events in order reproduces history exactly.
     payload = models.JSONField(default=dict, blank=True)
@@ -51,7 +53,9 @@ class ReputationEvent(models.Model):
     class Meta:
         ordering = ["pk"]
         indexes = [
-            models.Index(fields=["created_at"], condition=Q(applied_at__isnull=True), name="repevent_pending"),
+            models.Index(
+                fields=["created_at"], condition=Q(applied_at__isnull=True), name="repevent_pending"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,15 +83,23 @@ class LedgerEntryQuerySet(models.QuerySet):
 
 
 class LedgerEntry(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
     amount = models.IntegerField()
     rule = models.CharField(max_length=40)
     rules_version = models.PositiveSmallIntegerField()
     reason = models.CharField(max_length=200, blank=True)
-    event = models.ForeignKey(ReputationEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    event = models.ForeignKey(
+        ReputationEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     vote = models.ForeignKey("forum.Vote", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    question = models.ForeignKey("forum.Question", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    answer = models.ForeignKey("forum.Answer", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    question = models.ForeignKey(
+        "forum.Question", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.ForeignKey(
+        "forum.Answer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     counterparty = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -134,7 +146,9 @@ class BadgeAward(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badge_awards")
     badge = models.CharField(max_length=40)
     awarded_at = models.DateTimeField(default=timezone.now)
-    answer = models.ForeignKey("forum.Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.ForeignKey(
+        "forum.Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-awarded_at"]

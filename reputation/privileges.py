@@ -16,10 +16,14 @@ class Privilege:
 
 PRIVILEGES = [
     Privilege("vote_up", "Vote up", "Tell the community which questions and answers are useful."),
-    Privilege("comment", "Comment anywhere", "Comment on anyone's posts (you can always comment on your own)."),
+    Privilege(
+        "comment", "Comment anywhere", "Comment on anyone's posts (you can always comment on your own)."
+    ),
     Privilege("flag", "Flag posts", "Bring spam, rudeness and duplicates to moderators' attention."),
     Privilege("vote_down", "Vote down", "Mark posts that are not useful. Voting an answer down costs you 1."),
-    Privilege("edit_others", "Edit others' posts", "Edit any post directly; below this, your edits are suggestions."),
+    Privilege(
+        "edit_others", "Edit others' posts", "Edit any post directly; below this, your edits are suggestions."
+    ),
     Privilege("close_reopen", "Close and reopen", "Vote to close or reopen questions."),
     Privilege("curate", "Curate knowledge", "Promote solved threads into knowledge-base articles."),
 ]

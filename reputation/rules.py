@@ -25,8 +25,12 @@ class Rule:
 
 _RULES = [
     Rule("answer_upvoted", 10, "Answer voted up", "Someone found your answer useful.", capped_daily=True),
-    Rule("question_upvoted", 5, "Question voted up", "Someone found your question useful.", capped_daily=True),
-    Rule("answer_accepted", 15, "Answer accepted", "The asker accepted your answer as the one that solved it."),
+    Rule(
+        "question_upvoted", 5, "Question voted up", "Someone found your question useful.", capped_daily=True
+    ),
+    Rule(
+        "answer_accepted", 15, "Answer accepted", "The asker accepted your answer as the one that solved it."
+    ),
     Rule(
         "accepted_an_answer",
         2,

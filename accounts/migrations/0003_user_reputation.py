@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_moderators_group'),
+        ("accounts", "0002_moderators_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='reputation',
+            model_name="user",
+            name="reputation",
             field=models.IntegerField(default=1, editable=False),
         ),
     ]

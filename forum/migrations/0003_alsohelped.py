@@ -6,22 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forum', '0002_search_document'),
+        ("forum", "0002_search_document"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlsoHelped',
+            name="AlsoHelped",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='also_helped_mark', to='forum.answer')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='also_helped', to='forum.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "answer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="also_helped_mark",
+                        to="forum.answer",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="also_helped",
+                        to="forum.question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'also helped marks',
+                "verbose_name_plural": "also helped marks",
             },
         ),
     ]

@@ -12,7 +12,18 @@ def editable_by(post, user) -> bool:
 
 @register.filter
 def votable_by(post, user) -> bool:
-    return permissions.can_vote(user, post)
+    """May vote on it at all (retracting included): signed in and not the author."""
+    return permissions.can_vote(user, post, 0)
+
+
+@register.filter
+def upvotable_by(post, user) -> bool:
+    return permissions.can_vote(user, post, 1)
+
+
+@register.filter
+def downvotable_by(post, user) -> bool:
+    return permissions.can_vote(user, post, -1)
 
 
 @register.filter
