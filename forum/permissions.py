@@ -71,5 +71,5 @@ def vote_refusal(user, post, value: int = 1) -> str:
         return "Log in to vote."
     if post.author_id == user.pk:
         return "You can't vote on your own post."
-    code = "vote_up" if value == 1 else "vote_down"
-    return f"Voting {'up' if value == 1 else 'down'} needs {threshold(code)} reputation; you have {user.reputation}."
+    direction, code = ("up", "vote_up") if value == 1 else ("down", "vote_down")
+    return f"Voting {direction} needs {threshold(code)} reputation; you have {user.reputation}."

@@ -48,7 +48,7 @@ _RULES = [
         "good_neighbour",
         5,
         "Good neighbour",
-        f"You answered a question that had waited more than {GOOD_NEIGHBOUR_WAIT_HOURS} hours without an answer, "
+        f"You were first to answer a question that had waited more than {GOOD_NEIGHBOUR_WAIT_HOURS} hours, "
         "and your answer scored 1 or was accepted.",
     ),
     Rule("also_helped", 5, "Also helped", "The asker marked your answer as one that also helped."),
