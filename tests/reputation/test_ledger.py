@@ -230,7 +230,7 @@ def test_events_wait_in_the_outbox_until_applied_then_apply_in_order():
     answer = make_answer(make_question(), author=helper)
     services.vote_cast(voter=voter, post=answer, value=1)
     services.vote_cast(voter=voter, post=answer, value=-1)
-    first, second = ReputationEvent.objects.order_by("pk")
+    _first, second = ReputationEvent.objects.order_by("pk")
     assert ReputationEvent.objects.pending().count() == 2
 
     ledger.apply_event(second.pk)
