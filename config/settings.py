@@ -316,3 +316,7 @@ CELERY_BEAT_SCHEDULE["reputation-resend-pending"] = {
 }
 # Privilege thresholds: "new" suits a young community, "mature" is Stack Exchange's.
 REPUTATION_PRIVILEGE_PRESET = os.environ.get("REPUTATION_PRIVILEGE_PRESET", "new").strip().lower()
+if REPUTATION_PRIVILEGE_PRESET not in {"new", "mature"}:
+    raise ImproperlyConfigured(
+        f"REPUTATION_PRIVILEGE_PRESET must be 'new' or 'mature'; got {REPUTATION_PRIVILEGE_PRESET!r}."
+    )
