@@ -6,11 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.services import profile_update
+from reputation.selectors import member_summary
 
 
 def profile(request, username: str):
     member = get_object_or_404(User, username=username, is_active=True)
-    return render(request, "accounts/profile.html", {"member": member})
+    return render(request, "accounts/profile.html", {"member": member, "summary": member_summary(member)})
 
 
 @login_required
