@@ -114,3 +114,19 @@ class PreviewForm(forms.Form):
         if len(body) > BODY_MAX:
             raise ValidationError("Too long to preview.")
         return body
+
+
+class SuggestedEditRejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you rejecting this edit?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required. The person who suggested it will see this, so be kind and specific.",
+        error_messages={"required": "Say why you are rejecting this edit, so its author can learn from it."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise ValidationError("Say why you are rejecting this edit, so its author can learn from it.")
+        return reason

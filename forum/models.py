@@ -105,6 +105,11 @@ class Answer(models.Model):
     def is_accepted(self) -> bool:
         return self.question.accepted_answer_id == self.pk
 
+    @property
+    def is_also_helped(self) -> bool:
+        """Reads the mark the thread selector joined in; a missing mark raises, hence hasattr."""
+        return hasattr(self, "also_helped_mark")
+
 
 class Comment(models.Model):
     question = models.ForeignKey(
@@ -230,3 +235,86 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision {self.number}"
+
+
+class SuggestedEdit(models.Model):
+    """An edit of someone else's post by a member below the edit privilege. It changes nothing
+    until a reviewer (anyone who may edit the post, except its suggester) approves it; then it is
+    applied as a new Revision credited to the suggester."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="suggested_edits"
+    )
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="suggested_edits"
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="suggested_edits"
+    )
+    # The proposed content in full (title and tags only for questions), as a Revision stores it.
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    body = models.TextField(max_length=BODY_MAX)
+    tags = models.CharField(max_length=300, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    # The post's revision number when the suggestion was made: a reviewer is told when the post
+    # has moved on since.
+    base_revision = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_suggested_edits",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="suggested_edit_status_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question__isnull=False, answer__isnull=True)
+                | Q(question__isnull=True, answer__isnull=False),
+                name="suggested_edit_of_exactly_one_post",
+            ),
+            models.CheckConstraint(
+                condition=Q(question__isnull=False) | Q(title="", tags=""),
+                name="suggested_edit_title_tags_only_for_questions",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]),
+                name="suggested_edit_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["editor", "question"],
+                condition=Q(status="pending", question__isnull=False),
+                name="one_pending_suggestion_per_question",
+            ),
+            models.UniqueConstraint(
+                fields=["editor", "answer"],
+                condition=Q(status="pending", answer__isnull=False),
+                name="one_pending_suggestion_per_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suggested edit {self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:suggested_edit_detail", kwargs={"pk": self.pk})
+
+    @property
+    def post(self):
+        return self.question if self.question_id else self.answer
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -1,15 +1,18 @@
 """Reads with the prefetching that keeps each page's query count constant."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils.safestring import SafeString
 from taggit.models import Tag
 
 from accounts.selectors import mark_moderators
-from forum.models import Answer, Comment, Question, Revision, Vote
+from forum import permissions
+from forum.diffs import diff_html
+from forum.models import Answer, Comment, Question, Revision, SuggestedEdit, Vote
 
 SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
@@ -46,6 +49,8 @@ class Thread:
     question: Question
     answers: list[Answer]
     my_votes: dict[tuple[str, int], int]
+    # Pending suggested edits the viewer may review, oldest first (empty for everyone else).
+    pending_suggestions: list[SuggestedEdit] = field(default_factory=list)
 
 
 def question_get(pk: int) -> Question:
@@ -81,7 +86,42 @@ def thread_get(*, pk: int, viewer) -> Thread:
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
     mark_moderators(people)
-    return Thread(question=question, answers=answers, my_votes=votes_by(viewer, question))
+    return Thread(
+        question=question,
+        answers=answers,
+        my_votes=votes_by(viewer, question),
+        pending_suggestions=reviewable_suggestions(viewer, question, answers),
+    )
+
+
+def reviewable_suggestions(viewer, question: Question, answers: list[Answer]) -> list[SuggestedEdit]:
+    """Pending suggestions on a thread's posts that `viewer` may review, in one query, and none
+    at all for a viewer who may edit none of the posts (most readers)."""
+    if not viewer.is_authenticated:
+        return []
+    editable = [post for post in [question, *answers] if permissions.can_edit(viewer, post)]
+    if not editable:
+        return []
+    answers_by_pk = {answer.pk: answer for answer in answers}
+    if len(editable) == 1 + len(answers):
+        on_posts = Q(question=question) | Q(answer__question=question)
+    else:
+        answer_ids = [post.pk for post in editable if isinstance(post, Answer)]
+        on_posts = Q(answer_id__in=answer_ids)
+        if question in editable:
+            on_posts |= Q(question=question)
+    suggestions = list(
+        SuggestedEdit.objects.filter(on_posts, status=SuggestedEdit.Status.PENDING)
+        .exclude(editor=viewer)
+        .select_related("editor")
+        .order_by("created_at", "pk")
+    )
+    for suggestion in suggestions:  # the thread's own objects: no query per suggestion
+        if suggestion.question_id:
+            suggestion.question = question
+        else:
+            suggestion.answer = answers_by_pk[suggestion.answer_id]
+    return suggestions
 
 
 def votes_by(viewer, question: Question) -> dict[tuple[str, int], int]:
@@ -112,3 +152,52 @@ def tag_list(*, query: str = "") -> QuerySet:
 
 def tag_get(slug: str) -> Tag:
     return get_object_or_404(Tag, slug=slug)
+
+
+# --- Suggested edits ------------------------------------------------------------------------
+
+
+def suggested_edit_get(pk: int) -> SuggestedEdit:
+    return get_object_or_404(
+        SuggestedEdit.objects.select_related(
+            "editor", "reviewer", "question__author", "answer__author", "answer__question"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass
+class SuggestedEditDiff:
+    """The suggestion against the current post while pending; afterwards against the revision
+    it was based on, since the current post may already be the suggestion itself."""
+
+    against: str
+    title: SafeString | None
+    tags: SafeString | None
+    body: SafeString
+    post_moved_on: bool
+
+
+def suggested_edit_diff(suggested_edit: SuggestedEdit) -> SuggestedEditDiff:
+    post = suggested_edit.post
+    field_name = "question" if suggested_edit.question_id else "answer"
+    current_number = Revision.objects.filter(**{field_name: post}).aggregate(n=Max("number"))["n"] or 0
+    if suggested_edit.is_pending:
+        before_title = getattr(post, "title", "")
+        before_body = post.body
+        before_tags = " ".join(sorted(post.tags.names())) if suggested_edit.question_id else ""
+        against = "the post as it reads now"
+    else:
+        base = Revision.objects.filter(**{field_name: post}, number=suggested_edit.base_revision).first()
+        before_title = base.title if base else ""
+        before_body = base.body if base else ""
+        before_tags = base.tags if base else ""
+        against = f"revision {suggested_edit.base_revision}, which it was based on"
+    is_question = bool(suggested_edit.question_id)
+    return SuggestedEditDiff(
+        against=against,
+        title=diff_html(before_title, suggested_edit.title) if is_question else None,
+        tags=diff_html(before_tags, suggested_edit.tags) if is_question else None,
+        body=diff_html(before_body, suggested_edit.body),
+        post_moved_on=suggested_edit.is_pending and current_number != suggested_edit.base_revision,
+    )

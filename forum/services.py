@@ -9,10 +9,20 @@ from django.utils import timezone
 
 from forum import permissions
 from forum.markdown import render_markdown
-from forum.models import ALSO_HELPED_MAX, AlsoHelped, Answer, Comment, Question, Revision, Vote
+from forum.models import (
+    ALSO_HELPED_MAX,
+    AlsoHelped,
+    Answer,
+    Comment,
+    Question,
+    Revision,
+    SuggestedEdit,
+    Vote,
+)
 from forum.search import search_index_question
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
+from reputation.privileges import threshold
 
 
 def _tags_text(names) -> str:
@@ -87,11 +97,18 @@ def question_edit(*, question: Question, editor, title: str, body: str, tags: li
     """Returns the new Revision, or None when nothing changed."""
     if not permissions.can_edit(editor, question):
         raise PermissionDenied("You can only edit your own posts.")
+    return _apply_question_edit(question, editor=editor, title=title, body=body, tags=tags, summary=summary)
+
+
+def _question_unchanged(question: Question, *, title: str, body: str, tags: list[str]) -> bool:
+    return question.title == title and question.body == body and sorted(question.tags.names()) == sorted(tags)
+
+
+def _apply_question_edit(question: Question, *, editor, title: str, body: str, tags: list[str], summary: str):
+    """The edit itself, for callers that have already decided it may happen (a direct edit by
+    someone who may edit, or an approved suggestion credited to its suggester)."""
     question = Question.objects.select_for_update().get(pk=question.pk)
-    unchanged = (
-        question.title == title and question.body == body and sorted(question.tags.names()) == sorted(tags)
-    )
-    if unchanged:
+    if _question_unchanged(question, title=title, body=body, tags=tags):
         return None
     now = timezone.now()
     question.title = title
@@ -139,6 +156,10 @@ def answer_create(
 def answer_edit(*, answer: Answer, editor, body: str, summary: str = ""):
     if not permissions.can_edit(editor, answer):
         raise PermissionDenied("You can only edit your own posts.")
+    return _apply_answer_edit(answer, editor=editor, body=body, summary=summary)
+
+
+def _apply_answer_edit(answer: Answer, *, editor, body: str, summary: str):
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
     if answer.body == body:
         return None
@@ -167,11 +188,22 @@ def revision_rollback(*, revision: Revision, editor):
     return answer_edit(answer=revision.answer, editor=editor, body=revision.body, summary=summary)
 
 
+def comment_refusal(user) -> str:
+    """What a person sees when permissions.can_comment says no."""
+    if not (user and user.is_authenticated):
+        return "Log in to comment."
+    needed = threshold("comment")
+    return (
+        f"Commenting on other people's posts needs {needed} reputation; you have {user.reputation}. "
+        "You can always comment on your own posts and on answers to your questions."
+    )
+
+
 def comment_create(
     *, post, author, body: str, submission_token: uuid.UUID | None = None
 ) -> tuple[Comment, bool]:
     if not permissions.can_comment(author, post):
-        raise PermissionDenied("Log in to comment.")
+        raise PermissionDenied(comment_refusal(author))
     if submission_token:
         existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
         if existing:
@@ -273,3 +305,104 @@ def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
 
 def question_record_view(*, question: Question) -> None:
     Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+
+
+# --- Suggested edits ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggested_edit_create(
+    *, post, editor, title: str = "", body: str, tags: list[str] | None = None, summary: str = ""
+) -> SuggestedEdit:
+    """Below the edit privilege, an edit of someone else's post waits here for review. The post
+    itself does not change. Title and tags are ignored for answers."""
+    if not permissions.can_suggest_edit(editor, post):
+        if permissions.can_edit(editor, post):
+            raise PermissionDenied("You can edit this post directly.")
+        raise PermissionDenied("Log in to suggest an edit.")
+    model = _post_model(post)
+    post = model.objects.select_for_update().get(pk=post.pk)
+    field = "question" if model is Question else "answer"
+    if model is Question:
+        tags = tags or []
+        unchanged = _question_unchanged(post, title=title, body=body, tags=tags)
+        tags_text = _tags_text(tags)
+    else:
+        unchanged = post.body == body
+        title, tags_text = "", ""
+    if unchanged:
+        raise ValidationError("That suggestion changes nothing.")
+    already = "You already have a suggested edit of this post awaiting review."
+    pending = SuggestedEdit.objects.filter(
+        editor=editor, status=SuggestedEdit.Status.PENDING, **{field: post}
+    )
+    if pending.exists():
+        raise ValidationError(already)
+    try:
+        with transaction.atomic():
+            return SuggestedEdit.objects.create(
+                **{field: post},
+                editor=editor,
+                title=title,
+                body=body,
+                tags=tags_text,
+                summary=summary,
+                base_revision=_next_revision_number(post) - 1,
+            )
+    except IntegrityError as exc:  # a second copy of the form raced this one
+        raise ValidationError(already) from exc
+
+
+def _lock_pending(suggested_edit: SuggestedEdit, reviewer) -> SuggestedEdit:
+    if not permissions.can_review_suggested_edit(reviewer, suggested_edit):
+        raise PermissionDenied(
+            "Only someone who can edit this post, other than the person who suggested it, can review it."
+        )
+    locked = SuggestedEdit.objects.select_for_update().select_related("editor").get(pk=suggested_edit.pk)
+    if not locked.is_pending:
+        raise ValidationError(f"This suggested edit was already {locked.get_status_display().lower()}.")
+    return locked
+
+
+@transaction.atomic
+def suggested_edit_approve(*, suggested_edit: SuggestedEdit, reviewer) -> SuggestedEdit:
+    """Apply the suggestion as a new revision credited to its suggester, and reward them.
+    The row is locked and must still be pending, so approving twice applies (and pays) once."""
+    suggested_edit = _lock_pending(suggested_edit, reviewer)
+    post = suggested_edit.post
+    if suggested_edit.question_id:
+        _apply_question_edit(
+            post,
+            editor=suggested_edit.editor,
+            title=suggested_edit.title,
+            body=suggested_edit.body,
+            tags=suggested_edit.tags.split(),
+            summary=suggested_edit.summary,
+        )
+    else:
+        _apply_answer_edit(
+            post, editor=suggested_edit.editor, body=suggested_edit.body, summary=suggested_edit.summary
+        )
+    suggested_edit.status = SuggestedEdit.Status.APPROVED
+    suggested_edit.reviewer = reviewer
+    suggested_edit.reviewed_at = timezone.now()
+    suggested_edit.save(update_fields=["status", "reviewer", "reviewed_at"])
+    reputation_events.record_edit_approved(
+        editor=suggested_edit.editor, post=post, actor=reviewer, suggested_edit_id=suggested_edit.pk
+    )
+    return suggested_edit
+
+
+@transaction.atomic
+def suggested_edit_reject(*, suggested_edit: SuggestedEdit, reviewer, reason: str) -> SuggestedEdit:
+    """Turn a suggestion down, saying why: the suggester learns from the reason."""
+    reason = " ".join((reason or "").split())
+    suggested_edit = _lock_pending(suggested_edit, reviewer)
+    if not reason:
+        raise ValidationError("Say why you are rejecting this edit, so its author can learn from it.")
+    suggested_edit.status = SuggestedEdit.Status.REJECTED
+    suggested_edit.reviewer = reviewer
+    suggested_edit.reviewed_at = timezone.now()
+    suggested_edit.review_reason = reason[:300]
+    suggested_edit.save(update_fields=["status", "reviewer", "reviewed_at", "review_reason"])
+    return suggested_edit

@@ -3,7 +3,7 @@ the same forms without JavaScript POST and redirect back to the right place on t
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from forum.forms import (
     PreviewForm,
     QuestionEditForm,
     QuestionForm,
+    SuggestedEditRejectForm,
     VoteForm,
 )
 from forum.markdown import render_markdown
@@ -209,10 +210,40 @@ def answer_accept(request, pk: int):
 
 
 @require_POST
+def answer_also_helped(request, pk: int):
+    answer = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={_post_anchor(answer)}")
+    if not permissions.can_mark_also_helped(request.user, answer):
+        raise PermissionDenied("Only the person who asked can mark answers that also helped.")
+    try:
+        marked = services.answer_also_helped_toggle(answer=answer, user=request.user)
+    except ValidationError as error:
+        if request.htmx:  # the refusal shows next to the button that was pressed
+            context = _thread_context(
+                request, answer.question_id, also_helped_error=(answer.pk, error.messages[0])
+            )
+            return render(request, "forum/includes/answers.html", context, status=400)
+        messages.error(request, error.messages[0])
+        return redirect(_post_anchor(answer))
+    if request.htmx:
+        return render(request, "forum/includes/answers.html", _thread_context(request, answer.question_id))
+    messages.success(
+        request,
+        "Marked as also helped: its author earns 5 reputation."
+        if marked
+        else "No longer marked as also helped.",
+    )
+    return redirect(_post_anchor(answer))
+
+
+@require_POST
 def comment_create(request, kind: str, pk: int):
     post = _post_or_404(kind, pk)
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={_post_anchor(post)}")
+    if not permissions.can_comment(request.user, post):
+        raise PermissionDenied(services.comment_refusal(request.user))
     form = CommentForm(request.POST)
     if form.is_valid():
         services.comment_create(
@@ -240,12 +271,38 @@ def comment_create(request, kind: str, pk: int):
 # --- Editing and revisions ------------------------------------------------------------------
 
 
+def _edit_mode(user, post) -> bool:
+    """True when the edit page should take a suggestion rather than edit directly."""
+    if permissions.can_edit(user, post):
+        return False
+    if permissions.can_suggest_edit(user, post):
+        return True
+    raise PermissionDenied("You can only edit your own posts.")
+
+
+def _suggest(request, form, post, **content) -> bool:
+    """Send the edit for review; a refusal (no change, one already waiting) shows on the form."""
+    try:
+        services.suggested_edit_create(
+            post=post, editor=request.user, summary=form.cleaned_data["summary"], **content
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    messages.success(request, "Thanks — your edit was sent for review.")
+    return True
+
+
+def _edit_page(request, form, post, kind: str, preview, suggesting: bool):
+    context = {"form": form, "post": post, "kind": kind, "preview": preview, "suggesting": suggesting}
+    return render(request, "forum/edit.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request, pk: int):
     question = selectors.question_get(pk)
-    if not permissions.can_edit(request.user, question):
-        raise PermissionDenied("You can only edit your own posts.")
+    suggesting = _edit_mode(request.user, question)
     initial = {
         "title": question.title,
         "body": question.body,
@@ -258,44 +315,41 @@ def question_edit(request, pk: int):
             preview = render_markdown(request.POST.get("body", ""))
         elif form.is_valid():
             data = form.cleaned_data
-            revision = services.question_edit(
-                question=question,
-                editor=request.user,
-                title=data["title"],
-                body=data["body"],
-                tags=data["tags"],
-                summary=data["summary"],
-            )
-            messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
-            return redirect(question.get_absolute_url())
-    return render(
-        request, "forum/edit.html", {"form": form, "post": question, "kind": "question", "preview": preview}
-    )
+            content = {"title": data["title"], "body": data["body"], "tags": data["tags"]}
+            if suggesting:
+                if _suggest(request, form, question, **content):
+                    return redirect(question.get_absolute_url())
+            else:
+                revision = services.question_edit(
+                    question=question, editor=request.user, summary=data["summary"], **content
+                )
+                messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+                return redirect(question.get_absolute_url())
+    return _edit_page(request, form, question, "question", preview, suggesting)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def answer_edit(request, pk: int):
     answer = get_object_or_404(Answer.objects.select_related("question", "author"), pk=pk)
-    if not permissions.can_edit(request.user, answer):
-        raise PermissionDenied("You can only edit your own posts.")
+    suggesting = _edit_mode(request.user, answer)
     form = AnswerEditForm(request.POST or None, initial={"body": answer.body})
     preview = None
     if request.method == "POST":
         if "preview" in request.POST:
             preview = render_markdown(request.POST.get("body", ""))
         elif form.is_valid():
-            revision = services.answer_edit(
-                answer=answer,
-                editor=request.user,
-                body=form.cleaned_data["body"],
-                summary=form.cleaned_data["summary"],
-            )
-            messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
-            return redirect(_post_anchor(answer))
-    return render(
-        request, "forum/edit.html", {"form": form, "post": answer, "kind": "answer", "preview": preview}
-    )
+            body = form.cleaned_data["body"]
+            if suggesting:
+                if _suggest(request, form, answer, body=body):
+                    return redirect(_post_anchor(answer))
+            else:
+                revision = services.answer_edit(
+                    answer=answer, editor=request.user, body=body, summary=form.cleaned_data["summary"]
+                )
+                messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+                return redirect(_post_anchor(answer))
+    return _edit_page(request, form, answer, "answer", preview, suggesting)
 
 
 @require_GET
@@ -328,3 +382,72 @@ def revision_rollback(request, pk: int):
         f"Rolled back to revision {revision.number}." if result else "That revision is the current text.",
     )
     return redirect(_post_anchor(post))
+
+
+# --- Suggested edits ------------------------------------------------------------------------
+
+
+def _suggested_edit_page(request, suggested_edit, reject_form=None, status: int = 200):
+    can_review = permissions.can_review_suggested_edit(request.user, suggested_edit)
+    if not can_review and request.user.pk != suggested_edit.editor_id:
+        raise PermissionDenied("Only the person who suggested this edit and its reviewers can see it.")
+    post = suggested_edit.post
+    context = {
+        "suggested_edit": suggested_edit,
+        "post": post,
+        "kind": "question" if suggested_edit.question_id else "answer",
+        "question": post if suggested_edit.question_id else post.question,
+        "diff": selectors.suggested_edit_diff(suggested_edit),
+        "can_review": can_review and suggested_edit.is_pending,
+        "reject_form": reject_form or SuggestedEditRejectForm(),
+    }
+    return render(request, "forum/suggested_edit.html", context, status=status)
+
+
+@login_required
+@require_GET
+def suggested_edit_detail(request, pk: int):
+    return _suggested_edit_page(request, selectors.suggested_edit_get(pk))
+
+
+def _reviewable_or_403(request, pk: int):
+    suggested_edit = selectors.suggested_edit_get(pk)
+    if not permissions.can_review_suggested_edit(request.user, suggested_edit):
+        raise PermissionDenied(
+            "Only someone who can edit this post, other than the person who suggested it, can review it."
+        )
+    return suggested_edit
+
+
+@login_required
+@require_POST
+def suggested_edit_approve(request, pk: int):
+    suggested_edit = _reviewable_or_403(request, pk)
+    try:
+        services.suggested_edit_approve(suggested_edit=suggested_edit, reviewer=request.user)
+    except ValidationError as error:
+        messages.info(request, error.messages[0])
+        return redirect(suggested_edit)
+    messages.success(
+        request,
+        f"Edit approved and published, credited to {suggested_edit.editor.name}. Thanks for reviewing.",
+    )
+    return redirect(_post_anchor(suggested_edit.post))
+
+
+@login_required
+@require_POST
+def suggested_edit_reject(request, pk: int):
+    suggested_edit = _reviewable_or_403(request, pk)
+    form = SuggestedEditRejectForm(request.POST)
+    if not form.is_valid():
+        return _suggested_edit_page(request, suggested_edit, reject_form=form, status=400)
+    try:
+        services.suggested_edit_reject(
+            suggested_edit=suggested_edit, reviewer=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        messages.info(request, error.messages[0])
+        return redirect(suggested_edit)
+    messages.success(request, "Edit rejected. The person who suggested it will see your reason.")
+    return redirect(_post_anchor(suggested_edit.post))

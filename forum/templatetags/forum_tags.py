@@ -11,6 +11,17 @@ def editable_by(post, user) -> bool:
 
 
 @register.filter
+def suggestable_by(post, user) -> bool:
+    """May propose an edit for review (signed in, below the edit privilege, not the author)."""
+    return permissions.can_suggest_edit(user, post)
+
+
+@register.filter
+def commentable_by(post, user) -> bool:
+    return permissions.can_comment(user, post)
+
+
+@register.filter
 def votable_by(post, user) -> bool:
     """May vote on it at all (retracting included): signed in and not the author."""
     return permissions.can_vote(user, post, 0)
@@ -29,6 +40,12 @@ def downvotable_by(post, user) -> bool:
 @register.filter
 def acceptable_by(answer, user) -> bool:
     return permissions.can_accept(user, answer)
+
+
+@register.filter
+def also_helped_markable_by(answer, user) -> bool:
+    """The asker's "also helped" toggle: not on their own answer, nor on the accepted one."""
+    return not answer.is_accepted and permissions.can_mark_also_helped(user, answer)
 
 
 @register.simple_tag
