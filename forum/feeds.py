@@ -54,7 +54,7 @@ class NewestQuestionsFeed(Feed):
         )
 
     def items(self):
-        return self.newest(Question.objects.all())
+        return self.newest(Question.objects.visible())
 
     def item_link(self, question: Question) -> str:
         return self.absolute(question.get_absolute_url())
@@ -101,4 +101,4 @@ class TagQuestionsFeed(NewestQuestionsFeed):
         return self.absolute(reverse("forum:tag_detail", kwargs={"slug": tag.slug}))
 
     def items(self, tag: Tag):
-        return self.newest(Question.objects.filter(tags__slug=tag.slug))
+        return self.newest(Question.objects.visible().filter(tags__slug=tag.slug))

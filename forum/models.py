@@ -22,17 +22,62 @@ ALSO_HELPED_MAX = 3
 RESERVED_SLUGS = {"edit", "revisions", "answers", "vote", "comments"}
 
 
-class QuestionQuerySet(models.QuerySet):
+class VisibilityQuerySet(models.QuerySet):
+    """Soft-deleted, flag-hidden and held-for-review posts are kept, never shown to everyone."""
+
+    def visible(self):
+        return self.filter(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True)
+
+    def visible_to(self, user):
+        """What this viewer may see: moderators everything, authors their own posts too (with
+        a notice on the page), everyone else only what is visible."""
+        if user is not None and user.is_authenticated:
+            if user.is_moderator:
+                return self
+            return self.filter(
+                Q(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True) | Q(author=user)
+            )
+        return self.visible()
+
+
+class ModeratedPost(models.Model):
+    """State every post shares: soft deletion, hiding by flags, and pre-moderation."""
+
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Hidden at once when enough members flag it as spam or abuse, until a moderator decides.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    # A new account's first post, held until a moderator releases it (when pre-moderation is on).
+    held_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_visible(self) -> bool:
+        return self.deleted_at is None and self.hidden_at is None and self.held_at is None
+
+
+class QuestionQuerySet(VisibilityQuerySet):
     def unanswered(self):
         """No accepted answer and no answer scoring above 0: still waiting for help."""
-        helpful = Answer.objects.filter(question=OuterRef("pk"), score__gt=0)
+        helpful = Answer.objects.visible().filter(question=OuterRef("pk"), score__gt=0)
         return self.filter(accepted_answer__isnull=True).exclude(Exists(helpful))
 
     def solved(self):
         return self.filter(accepted_answer__isnull=False)
 
 
-class Question(models.Model):
+class CloseReason(models.TextChoices):
+    DUPLICATE = "duplicate", "a duplicate"
+    OFF_TOPIC = "off_topic", "off-topic"
+    NEEDS_DETAILS = "needs_details", "needing details"
+    RESOLVED_PRIVATELY = "resolved_privately", "resolved privately"
+
+
+class Question(ModeratedPost):
     title = models.CharField(max_length=TITLE_MAX)
     slug = models.SlugField(max_length=90, allow_unicode=False)
     body = models.TextField(max_length=BODY_MAX)
@@ -51,6 +96,15 @@ class Question(models.Model):
     )
     # A form's one-time token: a double-submitted form hits the unique constraint, not the page.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    locked_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = QuestionQuerySet.as_manager()
 
@@ -76,8 +130,16 @@ class Question(models.Model):
     def is_solved(self) -> bool:
         return self.accepted_answer_id is not None
 
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
-class Answer(models.Model):
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class Answer(ModeratedPost):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     body = models.TextField(max_length=BODY_MAX)
     body_html = models.TextField(editable=False)
@@ -87,6 +149,8 @@ class Answer(models.Model):
     score = models.IntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = VisibilityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-score", "created_at"]
@@ -111,7 +175,7 @@ class Answer(models.Model):
         return hasattr(self, "also_helped_mark")
 
 
-class Comment(models.Model):
+class Comment(ModeratedPost):
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
     )
@@ -123,6 +187,8 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     created_at = models.DateTimeField(default=timezone.now)
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = VisibilityQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

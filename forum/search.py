@@ -405,16 +405,16 @@ class SearchResults:
         self.snippets = snippets
         self._backend = _backend() if query else None
         self._where, self._params = "", []
-        candidates = Question.objects.order_by()
+        candidates = Question.objects.visible().order_by()
         if status == "solved":
             candidates = candidates.solved()
         elif status == "unanswered":
             candidates = candidates.unanswered()
         if tag:
             candidates = candidates.filter(tags__slug=tag)
-        if tag or status in STATUSES:
-            sql, params = candidates.values("pk").query.sql_with_params()
-            self._where, self._params = f" AND qn.id IN ({sql})", list(params)
+        # Always restrict: deleted, hidden and held questions never appear in results.
+        sql, params = candidates.values("pk").query.sql_with_params()
+        self._where, self._params = f" AND qn.id IN ({sql})", list(params)
         self._count: int | None = None
 
     def count(self) -> int:

@@ -32,7 +32,7 @@ def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
 def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None) -> QuerySet:
     if sort not in SORTS:
         sort = DEFAULT_SORT
-    questions = Question.objects.all()
+    questions = Question.objects.visible()
     if sort == "unanswered":
         questions = questions.unanswered()
     if tag:
@@ -53,22 +53,24 @@ class Thread:
     pending_suggestions: list[SuggestedEdit] = field(default_factory=list)
 
 
-def question_get(pk: int) -> Question:
-    return get_object_or_404(Question.objects.select_related("author"), pk=pk)
+def question_get(pk: int, viewer=None) -> Question:
+    questions = Question.objects.visible_to(viewer) if viewer is not None else Question.objects.visible()
+    return get_object_or_404(questions.select_related("author"), pk=pk)
 
 
 def thread_get(*, pk: int, viewer) -> Thread:
     """A question with its answers (accepted first, then score, then oldest) and all comments,
     in a fixed number of queries however many answers and comments there are."""
-    comments = Comment.objects.select_related("author").order_by("created_at", "pk")
+    comments = Comment.objects.visible_to(viewer).select_related("author").order_by("created_at", "pk")
     question = get_object_or_404(
-        Question.objects.select_related("author").prefetch_related(
-            "tags", Prefetch("comments", queryset=comments, to_attr="comment_list")
-        ),
+        Question.objects.visible_to(viewer)
+        .select_related("author", "duplicate_of")
+        .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list")),
         pk=pk,
     )
     answers = list(
-        Answer.objects.filter(question=question)
+        Answer.objects.visible_to(viewer)
+        .filter(question=question)
         .select_related("author", "also_helped_mark")
         .prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))
         .annotate(

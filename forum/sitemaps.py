@@ -30,8 +30,10 @@ class QuestionSitemap(RequestHostSitemap):
     changefreq = "daily"
 
     def items(self):
-        return Question.objects.only("pk", "slug", "last_activity_at", "accepted_answer_id").order_by(
-            "-last_activity_at", "-pk"
+        return (
+            Question.objects.visible()
+            .only("pk", "slug", "last_activity_at", "accepted_answer_id")
+            .order_by("-last_activity_at", "-pk")
         )
 
     def lastmod(self, question: Question):
@@ -47,7 +49,7 @@ class TagSitemap(RequestHostSitemap):
     priority = 0.4
 
     def items(self):
-        latest = Question.objects.filter(tags__id=OuterRef("pk")).order_by("-last_activity_at")
+        latest = Question.objects.visible().filter(tags__id=OuterRef("pk")).order_by("-last_activity_at")
         return (
             Tag.objects.annotate(lastmod=Subquery(latest.values("last_activity_at")[:1]))
             .filter(lastmod__isnull=False)
@@ -74,7 +76,11 @@ class StaticSitemap(RequestHostSitemap):
     def lastmod(self, name: str):
         # The lists change whenever any question does.
         if not hasattr(self, "_latest_activity"):
-            latest = Question.objects.order_by("-last_activity_at").values_list("last_activity_at", flat=True)
+            latest = (
+                Question.objects.visible()
+                .order_by("-last_activity_at")
+                .values_list("last_activity_at", flat=True)
+            )
             self._latest_activity = latest.first()
         return self._latest_activity
 
