@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "accounts",
     "forum",
     "reputation",
+    "moderation",
 ]
 
 # Social login is added by settings alone: list allauth provider ids in SOCIAL_PROVIDERS and give

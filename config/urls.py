@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("forum.urls")),
     path("", include("reputation.urls")),
+    path("moderation/", include("moderation.urls")),
 ]
