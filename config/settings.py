@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "forum",
     "reputation",
     "moderation",
+    "kb",
 ]
 
 # Social login is added by settings alone: list allauth provider ids in SOCIAL_PROVIDERS and give
@@ -308,6 +309,24 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
+# Pre-moderation: a new account's first post waits in /moderation/review/ until a moderator releases it.
+COMMONPLACE_PREMODERATE_FIRST_POSTS = env_bool("COMMONPLACE_PREMODERATE_FIRST_POSTS", False)
+# How many flags one member may raise per UTC day.
+COMMONPLACE_FLAGS_PER_DAY = env_int("COMMONPLACE_FLAGS_PER_DAY", 10)
+# Posting limits (moderation/abuse.py), the same for every role. A "new account" joined under
+# NEW_ACCOUNT_AGE_HOURS ago or has under NEW_ACCOUNT_REPUTATION; the pause applies to everyone.
+COMMONPLACE_POST_LIMITS_ENABLED = env_bool("COMMONPLACE_POST_LIMITS_ENABLED", True)
+COMMONPLACE_NEW_ACCOUNT_AGE_HOURS = env_int("COMMONPLACE_NEW_ACCOUNT_AGE_HOURS", 24)
+COMMONPLACE_NEW_ACCOUNT_REPUTATION = env_int("COMMONPLACE_NEW_ACCOUNT_REPUTATION", 10)
+COMMONPLACE_NEW_QUESTIONS_PER_DAY = env_int("COMMONPLACE_NEW_QUESTIONS_PER_DAY", 3)
+COMMONPLACE_NEW_ANSWERS_PER_DAY = env_int("COMMONPLACE_NEW_ANSWERS_PER_DAY", 10)
+COMMONPLACE_NEW_LINKS_PER_POST = env_int("COMMONPLACE_NEW_LINKS_PER_POST", 2)
+COMMONPLACE_SECONDS_BETWEEN_POSTS = env_int("COMMONPLACE_SECONDS_BETWEEN_POSTS", 15)
+# Voting rings (moderation/serial_voting.py): looked for hourly, reversed in the ledger.
+CELERY_BEAT_SCHEDULE["moderation-detect-serial-voting"] = {
+    "task": "moderation.detect_serial_voting",
+    "schedule": 3600.0,
+}
 
 # --- Reputation -----------------------------------------------------------------------------
 

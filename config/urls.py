@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("forum.urls")),
     path("", include("reputation.urls")),
     path("moderation/", include("moderation.urls")),
+    path("kb/", include("kb.urls")),
 ]

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from forum import selectors
 from forum.search import MAX_QUERY_CHARS, STATUSES, clean_text, search_questions, similar_questions
+from kb.search import search_articles
 
 
 def _param(request, name: str, limit: int) -> str:
@@ -20,6 +21,9 @@ def search(request):
     if status not in STATUSES:
         status = ""
     results = search_questions(q, tag=tag or None, status=status or None) if q else None
+    searchable = results is not None and bool(results.query)
+    # Curated articles come first: the best answer to most questions is already written up.
+    articles = search_articles(q, tag=tag or None)[:3] if searchable else []
     return render(
         request,
         "forum/search.html",
@@ -28,7 +32,8 @@ def search(request):
             "tag": tag,
             "status": status,
             "statuses": STATUSES,
-            "searchable": results is not None and bool(results.query),
+            "searchable": searchable,
+            "articles": articles,
             "page": selectors.paginate(results, request.GET.get("page")) if results is not None else None,
         },
     )

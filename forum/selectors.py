@@ -13,6 +13,7 @@ from accounts.selectors import mark_moderators
 from forum import permissions
 from forum.diffs import diff_html
 from forum.models import Answer, Comment, Question, Revision, SuggestedEdit, Vote
+from moderation import selectors as moderation_selectors
 
 SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
@@ -64,7 +65,9 @@ def thread_get(*, pk: int, viewer) -> Thread:
     comments = Comment.objects.visible_to(viewer).select_related("author").order_by("created_at", "pk")
     question = get_object_or_404(
         Question.objects.visible_to(viewer)
-        .select_related("author", "duplicate_of")
+        # The knowledge-base article the thread became, if any, in the same query (title and slug).
+        .select_related("author", "duplicate_of", "kb_article")
+        .defer("kb_article__summary", "kb_article__body", "kb_article__body_html")
         .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list")),
         pk=pk,
     )
@@ -88,6 +91,7 @@ def thread_get(*, pk: int, viewer) -> Thread:
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
     mark_moderators(people)
+    moderation_selectors.public_notes_attach(question=question, answers=answers)
     return Thread(
         question=question,
         answers=answers,

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -20,6 +21,7 @@ from forum.models import (
     Vote,
 )
 from forum.search import search_index_question
+from moderation.abuse import check_post_allowed
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
 from reputation.privileges import threshold
@@ -37,6 +39,16 @@ def _touch_question(question_id: int, **counters) -> None:
     """Bump last activity (and any counters by the given deltas) without a lost update."""
     updates = {name: F(name) + delta for name, delta in counters.items()}
     Question.objects.filter(pk=question_id).update(last_activity_at=timezone.now(), **updates)
+
+
+def _first_post_held_at(author):
+    """With pre-moderation on, a new account's first post (no question or answer before it)
+    waits for a moderator in /moderation/review/. Moderators' posts are never held."""
+    if not getattr(settings, "COMMONPLACE_PREMODERATE_FIRST_POSTS", False) or author.is_moderator:
+        return None
+    if Question.objects.filter(author=author).exists() or Answer.objects.filter(author=author).exists():
+        return None
+    return timezone.now()
 
 
 def _next_revision_number(post) -> int:
@@ -70,6 +82,7 @@ def question_create(
             return existing, False
     try:
         with transaction.atomic():
+            check_post_allowed(author=author, kind="question", body=body, submission_token=submission_token)
             now = timezone.now()
             question = Question.objects.create(
                 title=title,
@@ -79,6 +92,7 @@ def question_create(
                 created_at=now,
                 last_activity_at=now,
                 submission_token=submission_token,
+                held_at=_first_post_held_at(author),
             )
             question.tags.set(tags)
             _record_revision(question, editor=author)
@@ -126,22 +140,26 @@ def answer_create(
     *, question: Question, author, body: str, submission_token: uuid.UUID | None = None
 ) -> tuple[Answer, bool]:
     if not permissions.can_answer(author, question):
-        raise PermissionDenied("Log in to answer.")
+        raise PermissionDenied(permissions.answer_refusal(author, question))
     if submission_token:
         existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
         if existing:
             return existing, False
     try:
         with transaction.atomic():
+            check_post_allowed(author=author, kind="answer", body=body, submission_token=submission_token)
+            held_at = _first_post_held_at(author)
             answer = Answer.objects.create(
                 question=question,
                 body=body,
                 body_html=render_markdown(body),
                 author=author,
                 submission_token=submission_token,
+                held_at=held_at,
             )
             _record_revision(answer, editor=author)
-            _touch_question(question.pk, answer_count=1)
+            if held_at is None:  # a held answer is counted when a moderator releases it
+                _touch_question(question.pk, answer_count=1)
             transaction.on_commit(lambda: award_badges_later(author.pk))
             search_index_question(question.pk)
     except IntegrityError:
@@ -188,10 +206,12 @@ def revision_rollback(*, revision: Revision, editor):
     return answer_edit(answer=revision.answer, editor=editor, body=revision.body, summary=summary)
 
 
-def comment_refusal(user) -> str:
+def comment_refusal(user, post=None) -> str:
     """What a person sees when permissions.can_comment says no."""
     if not (user and user.is_authenticated):
         return "Log in to comment."
+    if post is not None and permissions.is_frozen(post):
+        return "This question is locked: it takes no new answers, comments or votes."
     needed = threshold("comment")
     return (
         f"Commenting on other people's posts needs {needed} reputation; you have {user.reputation}. "
@@ -203,7 +223,7 @@ def comment_create(
     *, post, author, body: str, submission_token: uuid.UUID | None = None
 ) -> tuple[Comment, bool]:
     if not permissions.can_comment(author, post):
-        raise PermissionDenied(comment_refusal(author))
+        raise PermissionDenied(comment_refusal(author, post))
     if submission_token:
         existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
         if existing:

@@ -23,6 +23,7 @@ from forum.forms import (
 )
 from forum.markdown import render_markdown
 from forum.models import Answer, Question, Revision
+from moderation.abuse import PostLimited
 
 VIEWED_SESSION_KEY = "viewed_questions"
 
@@ -79,14 +80,23 @@ def ask(request):
             preview = render_markdown(request.POST.get("body", ""))
         elif form.is_valid():
             data = form.cleaned_data
-            question, created = services.question_create(
-                author=request.user,
-                title=data["title"],
-                body=data["body"],
-                tags=data["tags"],
-                submission_token=data["submission_token"],
-            )
-            if created:
+            try:
+                question, created = services.question_create(
+                    author=request.user,
+                    title=data["title"],
+                    body=data["body"],
+                    tags=data["tags"],
+                    submission_token=data["submission_token"],
+                )
+            except PostLimited as limited:
+                # Too many requests: the same form again, as typed, with what to wait for.
+                form.add_error(None, limited)
+                return render(request, "forum/ask.html", {"form": form, "preview": None}, status=429)
+            if created and question.held_at:
+                messages.info(
+                    request, "Your first post is waiting for a moderator; only you can see it for now."
+                )
+            elif created:
                 messages.success(request, "Your question is posted. You'll see answers here.")
             return redirect(question)
     return render(request, "forum/ask.html", {"form": form, "preview": preview})
@@ -148,17 +158,25 @@ def question_detail(request, pk: int, slug: str):
 @require_POST
 def answer_create(request, pk: int):
     question = selectors.question_get(pk)
+    if not permissions.can_answer(request.user, question):  # closed, locked: say so, whatever was typed
+        raise PermissionDenied(permissions.answer_refusal(request.user, question))
     form = AnswerForm(request.POST)
     if "preview" in request.POST or not form.is_valid():
         preview = render_markdown(request.POST.get("body", "")) if "preview" in request.POST else None
         context = _thread_context(request, pk, answer_form=form, answer_preview=preview)
         return render(request, "forum/question_detail.html", context, status=200 if preview else 400)
-    answer, _ = services.answer_create(
-        question=question,
-        author=request.user,
-        body=form.cleaned_data["body"],
-        submission_token=form.cleaned_data["submission_token"],
-    )
+    try:
+        answer, _ = services.answer_create(
+            question=question,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            submission_token=form.cleaned_data["submission_token"],
+        )
+    except PostLimited as limited:
+        # Shown on the answer field, which keeps the typed text (the form has no other error slot).
+        form.add_error("body", limited)
+        context = _thread_context(request, pk, answer_form=form)
+        return render(request, "forum/question_detail.html", context, status=429)
     return redirect(_post_anchor(answer))
 
 
@@ -243,7 +261,7 @@ def comment_create(request, kind: str, pk: int):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={_post_anchor(post)}")
     if not permissions.can_comment(request.user, post):
-        raise PermissionDenied(services.comment_refusal(request.user))
+        raise PermissionDenied(services.comment_refusal(request.user, post))
     form = CommentForm(request.POST)
     if form.is_valid():
         services.comment_create(
@@ -258,7 +276,9 @@ def comment_create(request, kind: str, pk: int):
         context = _thread_context(request, question_id, failed_comment=(kind, post.pk, form))
         return render(request, "forum/question_detail.html", context, status=400)
     if request.htmx:
-        post.comment_list = list(post.comments.select_related("author").prefetch_related("author__groups"))
+        post.comment_list = list(
+            post.comments.visible_to(request.user).select_related("author").prefetch_related("author__groups")
+        )
         return render(
             request,
             "forum/includes/comments.html",
@@ -277,6 +297,8 @@ def _edit_mode(user, post) -> bool:
         return False
     if permissions.can_suggest_edit(user, post):
         return True
+    if permissions.is_frozen(post):
+        raise PermissionDenied("This question is locked: its posts can't be edited.")
     raise PermissionDenied("You can only edit your own posts.")
 
 

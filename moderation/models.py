@@ -106,3 +106,49 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}"
+
+
+class CloseVote(models.Model):
+    """A member's vote to close (or reopen) a question. Three active votes of one kind act; the
+    votes are then cleared (kept, with cleared_at set), so a later round starts from zero."""
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", "Close"
+        REOPEN = "reopen", "Reopen"
+
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey("forum.Question", on_delete=models.CASCADE, related_name="close_votes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # A forum.models.CloseReason value for a close vote; empty for a reopen vote.
+    reason = models.CharField(max_length=20, blank=True)
+    duplicate_of = models.ForeignKey(
+        "forum.Question", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voter", "question", "kind"],
+                condition=Q(cleared_at__isnull=True),
+                name="one_active_close_vote_per_kind",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["close", "reopen"]), name="close_vote_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind="reopen", reason="") | (Q(kind="close") & ~Q(reason="")),
+                name="close_vote_reason_only_for_close",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason="duplicate") | Q(duplicate_of__isnull=False),
+                name="close_vote_duplicate_names_original",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} vote by {self.voter_id} on {self.question_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None

@@ -93,6 +93,17 @@ def record_fraud_reversal(*, entry_ids: list[int], actor=None, reason: str) -> R
     )
 
 
+def record_answer_became_knowledge(*, answer, article_id: int, actor) -> ReputationEvent:
+    """An answer drawn into a knowledge-base article: its author is credited as a co-author."""
+    return _record(
+        kind=EventKind.KNOWLEDGE,
+        actor=actor,
+        answer=answer,
+        question_id=answer.question_id,
+        payload={"article_id": article_id},
+    )
+
+
 def _post_fields(post) -> dict:
     from forum.models import Question
 

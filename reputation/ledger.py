@@ -67,7 +67,10 @@ def _subject_filter(event: ReputationEvent) -> Q | None:
 
 def _lock_users(events: list[ReputationEvent]) -> None:
     """Lock every member an event may touch, once and in id order, so two workers applying
-    events that share people can never deadlock."""
+    events that share people can never deadlock. FOR NO KEY UPDATE, not FOR UPDATE: it still
+    serialises ledger writers, but lets a request insert rows that merely reference the member
+    (a vote, an event) meanwhile; FOR UPDATE blocked those, and a vote changed while its previous
+    event was being applied deadlocked (web: vote row, then the voter; worker: the reverse)."""
     ids: set[int] = set()
     for event in events:
         if event.actor_id:
@@ -89,7 +92,7 @@ def _lock_users(events: list[ReputationEvent]) -> None:
         if event.kind in (EventKind.POST_DELETED, EventKind.POST_RESTORED):
             ids |= set(_post_entries(event).values_list("user_id", flat=True))
     list(
-        User.objects.select_for_update()
+        User.objects.select_for_update(no_key=True)
         .filter(pk__in=sorted(ids))
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -194,6 +197,7 @@ def _apply(event: ReputationEvent) -> set[int]:
         EventKind.POST_RESTORED: _apply_post_restored,
         EventKind.EDIT_APPROVED: _apply_edit_approved,
         EventKind.FRAUD_REVERSAL: _apply_fraud_reversal,
+        EventKind.KNOWLEDGE: _apply_knowledge,
     }[event.kind]
     written = [entry for entry in handler(event) if entry is not None]
     return {entry.user_id for entry in written}
@@ -365,3 +369,25 @@ def _apply_fraud_reversal(event: ReputationEvent) -> list:
     reason = event.payload.get("reason", "serial voting reversed")
     entries = LedgerEntry.objects.active().filter(pk__in=event.payload.get("entry_ids", []))
     return [_reverse(event, entry, reason) for entry in entries]
+
+
+def _apply_knowledge(event: ReputationEvent) -> list:
+    """+10 to the author of an answer drawn into a knowledge-base article, curator included (it
+    is the answer that became knowledge), and never twice for one answer."""
+    answer = event.answer
+    if answer is None:
+        return []
+    if LedgerEntry.objects.active().filter(answer=answer, rule="answer_became_knowledge").exists():
+        return []
+    return [
+        _write(
+            event,
+            user_id=answer.author_id,
+            rule="answer_became_knowledge",
+            amount=rules.RULES["answer_became_knowledge"].amount,
+            key=f"knowledge:{event.payload['article_id']}:{answer.pk}",
+            counterparty_id=event.actor_id,
+            question_id=answer.question_id,
+            answer=answer,
+        )
+    ]

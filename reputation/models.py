@@ -22,6 +22,7 @@ class EventKind(models.TextChoices):
     POST_RESTORED = "post_restored", "Post restored"
     EDIT_APPROVED = "edit_approved", "Suggested edit approved"
     FRAUD_REVERSAL = "fraud_reversal", "Anti-fraud reversal"
+    KNOWLEDGE = "knowledge", "Answer became a knowledge-base article"
 
 
 class ReputationEventQuerySet(models.QuerySet):

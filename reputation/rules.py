@@ -58,6 +58,13 @@ _RULES = [
         "Suggested edit approved",
         f"Your suggested edit was approved (at most {EDIT_APPROVED_LIFETIME_CAP} in all).",
     ),
+    Rule(
+        "answer_became_knowledge",
+        10,
+        "Answer became knowledge",
+        "Your answer was drawn into a knowledge-base article, which credits you as a co-author "
+        "(once per answer).",
+    ),
 ]
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}
 VOTE_RULES = {"answer_upvoted", "question_upvoted", "post_downvoted", "downvote_cast"}

@@ -16,6 +16,9 @@ RESEND_AFTER = dt.timedelta(seconds=60)
 
 @shared_task(
     name="reputation.apply_event",
+    # Nobody reads the result, and asking for one made every publish subscribe to the result
+    # backend first: with Redis down that retried for ~20 s, hanging the request that voted.
+    ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError, InterfaceError, DatabaseError),

@@ -1,0 +1,187 @@
+"""The review queues at /moderation/review/: suggested edits waiting for a reviewer, and new
+accounts' first posts held by pre-moderation. Reads cost a fixed number of queries per page;
+the writes (approving and rejecting edits) are forum.services' own."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import F, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from accounts.selectors import mark_moderators
+from forum.diffs import diff_html
+from forum.models import Answer, Question, Revision, SuggestedEdit
+from forum.search import search_index_question
+from moderation import audit
+from moderation.permissions import is_moderator
+from reputation.privileges import has_privilege, threshold
+
+PER_PAGE = 20
+TABS = {"edits": "Suggested edits", "first-posts": "First posts"}
+HELD_NOTICE = "Your first post is waiting for a moderator; only you can see it for now."
+
+
+# --- Who may review ----------------------------------------------------------------------------
+
+
+def can_review_edits(user) -> bool:
+    """Anyone who may edit others' posts reviews suggestions (moderators hold every privilege)."""
+    return has_privilege(user, "edit_others")
+
+
+def review_refusal(user) -> str:
+    return (
+        f"Reviewing suggested edits needs the edit privilege, {threshold('edit_others')} reputation; "
+        f"you have {user.reputation}."
+    )
+
+
+def can_review_first_posts(user) -> bool:
+    return is_moderator(user)
+
+
+# --- Suggested edits ---------------------------------------------------------------------------
+
+
+@dataclass
+class EditItem:
+    suggestion: SuggestedEdit
+    post: Question | Answer
+    kind: str
+    question: Question
+    title: SafeString | None
+    tags: SafeString | None
+    body: SafeString
+    post_moved_on: bool
+
+
+def _latest_revision(field: str):
+    return Coalesce(
+        Subquery(
+            Revision.objects.filter(**{field: OuterRef(field)})
+            .order_by()
+            .values(field)
+            .annotate(n=Max("number"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def pending_edits(viewer):
+    """Pending suggestions the viewer may review (not their own, on posts still shown), oldest
+    first: they have waited longest."""
+    visible = Q(question__isnull=False, question__deleted_at__isnull=True) | Q(
+        answer__isnull=False, answer__deleted_at__isnull=True, answer__question__deleted_at__isnull=True
+    )
+    suggestions = SuggestedEdit.objects.filter(visible, status=SuggestedEdit.Status.PENDING)
+    if not is_moderator(viewer):
+        # Edit privilege holders cannot edit in locked threads, so cannot review there either.
+        suggestions = suggestions.exclude(question__locked_at__isnull=False).exclude(
+            answer__question__locked_at__isnull=False
+        )
+    return suggestions.exclude(editor=viewer).order_by("created_at", "pk")
+
+
+def edit_page(*, viewer, page_number=None) -> tuple[Page, list[EditItem]]:
+    """One page of the suggested-edits queue with each suggestion's diff against the post as it
+    reads now, in a fixed number of queries."""
+    queryset = (
+        pending_edits(viewer)
+        .select_related("editor", "question__author", "answer__author", "answer__question")
+        .prefetch_related("question__tags", "editor__groups")
+        .annotate(
+            question_revision=_latest_revision("question"),
+            answer_revision=_latest_revision("answer"),
+        )
+    )
+    page = Paginator(queryset, PER_PAGE).get_page(page_number)
+    suggestions = list(page.object_list)
+    mark_moderators([s.editor for s in suggestions] + [s.post.author for s in suggestions])
+    items = []
+    for suggestion in suggestions:
+        is_question = bool(suggestion.question_id)
+        post = suggestion.post
+        current = suggestion.question_revision if is_question else suggestion.answer_revision
+        items.append(
+            EditItem(
+                suggestion=suggestion,
+                post=post,
+                kind="question" if is_question else "answer",
+                question=post if is_question else post.question,
+                title=diff_html(post.title, suggestion.title) if is_question else None,
+                tags=diff_html(" ".join(sorted(t.name for t in post.tags.all())), suggestion.tags)
+                if is_question
+                else None,
+                body=diff_html(post.body, suggestion.body),
+                post_moved_on=current != suggestion.base_revision,
+            )
+        )
+    return page, items
+
+
+# --- First posts held for review ---------------------------------------------------------------
+
+
+@dataclass
+class HeldItem:
+    post: Question | Answer
+    kind: str
+    question: Question
+
+
+def held_posts() -> list[HeldItem]:
+    """Every held first post not yet deleted, oldest first. Two queries and the authors' roles:
+    pre-moderation holds one post per new account, so the list stays short."""
+    questions = list(
+        Question.objects.filter(held_at__isnull=False, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("held_at", "pk")
+    )
+    answers = list(
+        Answer.objects.filter(held_at__isnull=False, deleted_at__isnull=True)
+        .select_related("author", "question")
+        .order_by("held_at", "pk")
+    )
+    mark_moderators([post.author for post in [*questions, *answers]])
+    items = [HeldItem(post=q, kind="question", question=q) for q in questions]
+    items += [HeldItem(post=a, kind="answer", question=a.question) for a in answers]
+    return sorted(items, key=lambda item: (item.post.held_at, item.kind, item.post.pk))
+
+
+def _held_post(post):
+    model = type(post)
+    return model.objects.select_for_update().get(pk=post.pk)
+
+
+@transaction.atomic
+def post_release(*, post, moderator) -> bool:
+    """Publish a held first post: everyone sees it from now on. False when it is not held."""
+    if not is_moderator(moderator):
+        raise PermissionDenied("Only moderators can release held posts.")
+    post = _held_post(post)
+    if post.held_at is None:
+        return False
+    before = {"held_at": post.held_at.isoformat()}
+    post.held_at = None
+    post.save(update_fields=["held_at"])
+    question_id = post.pk if isinstance(post, Question) else post.question_id
+    if isinstance(post, Answer) and post.deleted_at is None:
+        Question.objects.filter(pk=question_id).update(
+            answer_count=F("answer_count") + 1, last_activity_at=timezone.now()
+        )
+    search_index_question(question_id)
+    audit.record(
+        moderator=moderator,
+        action="released",
+        target=post,
+        reason="First post released from pre-moderation",
+        before=before,
+        after={"held_at": None},
+    )
+    return True

@@ -1,0 +1,237 @@
+"""Reads for moderation: the flag queue grouped by post, flaggers' accuracy, the audit log and
+the public notes a thread shows. Each page costs a fixed number of queries."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils.text import Truncator
+
+from accounts.selectors import mark_moderators
+from forum.models import Question
+from moderation.models import Flag, FlagReason, FlagStatus, ModerationAction
+
+QUEUE_PER_PAGE = 20
+LOG_PER_PAGE = 50
+AUTOMATIC = "automatic"  # the log's moderator filter for actions nobody took (auto-hiding)
+ACTION_LABELS = {
+    "auto_hidden": "Hidden automatically by flags",
+    "hidden": "Hidden (flags accepted)",
+    "deleted": "Deleted",
+    "flags_declined": "Flags declined",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or action.replace("_", " ").capitalize()
+
+
+# --- Accuracy -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """How often a member's handled flags were accepted."""
+
+    accepted: int = 0
+    declined: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.accepted + self.declined
+
+    @property
+    def ratio(self) -> float | None:
+        return self.accepted / self.handled if self.handled else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.ratio is None else round(self.ratio * 100)
+
+    def __str__(self) -> str:
+        if not self.handled:
+            return "no flags handled yet"
+        return f"{self.percent}% accurate ({self.accepted} of {self.handled} accepted)"
+
+
+def flagger_accuracy(flagger_ids) -> dict[int, Accuracy]:
+    """accepted / (accepted + declined) for each flagger, in one aggregate query."""
+    ids = set(flagger_ids)
+    if not ids:
+        return {}
+    rows = (
+        Flag.objects.filter(flagger_id__in=ids)
+        .values("flagger_id")
+        .annotate(
+            accepted=Count("pk", filter=Q(status=FlagStatus.ACCEPTED)),
+            declined=Count("pk", filter=Q(status=FlagStatus.DECLINED)),
+        )
+        .order_by()
+    )
+    found = {row["flagger_id"]: Accuracy(row["accepted"], row["declined"]) for row in rows}
+    return {flagger_id: found.get(flagger_id, Accuracy()) for flagger_id in ids}
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+
+@dataclass
+class FlaggedPost:
+    """One post with its pending flags, as the queue shows it."""
+
+    kind: str
+    post: object
+    question: Question
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        if self.kind == "question":
+            return self.question.get_absolute_url()
+        return f"{self.question.get_absolute_url()}#{self.kind}-{self.post.pk}"
+
+    @property
+    def excerpt(self) -> str:
+        return Truncator(self.post.body).chars(300)
+
+    @property
+    def reasons(self) -> list[tuple[str, int]]:
+        counts = Counter(flag.reason for flag in self.flags)
+        return [(FlagReason(reason).label, n) for reason, n in counts.most_common()]
+
+    @property
+    def first_flagged_at(self):
+        return self.flags[0].created_at if self.flags else None
+
+
+def _question_of(kind: str, post) -> Question:
+    if kind == "question":
+        return post
+    if kind == "answer":
+        return post.question
+    return post.question or post.answer.question
+
+
+def flag_queue(*, page_number=None, per_page: int = QUEUE_PER_PAGE) -> Page:
+    """Posts with pending flags, the longest-waiting first, each with its flags and each
+    flagger's accuracy."""
+    groups = (
+        Flag.objects.filter(status=FlagStatus.PENDING)
+        .values("question_id", "answer_id", "comment_id")
+        .annotate(flag_count=Count("pk"), first_flagged_at=Min("created_at"))
+        .order_by("first_flagged_at", "question_id", "answer_id", "comment_id")
+    )
+    page = Paginator(groups, per_page).get_page(page_number)
+    rows = list(page.object_list)
+    if not rows:
+        page.object_list = []
+        return page
+    ids = {
+        kind: [row[f"{kind}_id"] for row in rows if row[f"{kind}_id"]]
+        for kind in ("question", "answer", "comment")
+    }
+    flags = list(
+        Flag.objects.filter(status=FlagStatus.PENDING)
+        .filter(
+            Q(question_id__in=ids["question"])
+            | Q(answer_id__in=ids["answer"])
+            | Q(comment_id__in=ids["comment"])
+        )
+        .select_related(
+            "flagger",
+            "duplicate_of",
+            "question__author",
+            "answer__author",
+            "answer__question",
+            "comment__author",
+            "comment__question",
+            "comment__answer__question",
+        )
+        .order_by("created_at", "pk")
+    )
+    by_post: dict[tuple[str, int], FlaggedPost] = {}
+    for flag in flags:
+        kind = "question" if flag.question_id else "answer" if flag.answer_id else "comment"
+        key = (kind, flag.post.pk)
+        if key not in by_post:
+            by_post[key] = FlaggedPost(kind=kind, post=flag.post, question=_question_of(kind, flag.post))
+        by_post[key].flags.append(flag)
+    accuracy = flagger_accuracy(flag.flagger_id for flag in flags)
+    for flag in flags:
+        flag.accuracy = accuracy[flag.flagger_id]
+    mark_moderators([flag.flagger for flag in flags] + [item.post.author for item in by_post.values()])
+    # A post whose flags were handled between the two queries drops out of this page.
+    page.object_list = [by_post[key] for key in map(_row_key, rows) if key in by_post]
+    return page
+
+
+def _row_key(row: dict) -> tuple[str, int]:
+    for kind in ("question", "answer", "comment"):
+        if row[f"{kind}_id"]:
+            return kind, row[f"{kind}_id"]
+    raise ValueError("A flag is on exactly one post.")
+
+
+# --- The audit log --------------------------------------------------------------------------
+
+
+def audit_log(*, action: str = "", moderator: str = "") -> QuerySet:
+    actions = ModerationAction.objects.select_related("moderator", "question").order_by("-created_at", "-pk")
+    if action:
+        actions = actions.filter(action=action)
+    if moderator == AUTOMATIC:
+        actions = actions.filter(moderator__isnull=True)
+    elif moderator:
+        actions = actions.filter(moderator__username=moderator)
+    return actions
+
+
+def audit_log_page(*, action: str = "", moderator: str = "", page_number=None) -> Page:
+    return Paginator(audit_log(action=action, moderator=moderator), LOG_PER_PAGE).get_page(page_number)
+
+
+def audit_log_choices() -> tuple[list[tuple[str, str]], list]:
+    """The actions and the moderators the log can be filtered by: those that appear in it."""
+    actions = ModerationAction.objects.order_by("action").values_list("action", flat=True).distinct()
+    moderators = get_user_model().objects.filter(
+        pk__in=ModerationAction.objects.filter(moderator__isnull=False).values("moderator_id")
+    )
+    return [(action, action_label(action)) for action in actions], list(moderators.order_by("username"))
+
+
+def target_url(entry: ModerationAction) -> str:
+    """Where the affected post is, when it is a post in a thread."""
+    if entry.question is None:
+        return ""
+    url = entry.question.get_absolute_url()
+    if entry.target_type in ("answer", "comment"):
+        return f"{url}#{entry.target_type}-{entry.target_id}"
+    return url
+
+
+def changes(entry: ModerationAction) -> list[tuple[str, object, object]]:
+    """(field, before, after) for each field the action changed."""
+    before, after = entry.before or {}, entry.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(key, before.get(key), after.get(key)) for key in keys if before.get(key) != after.get(key)]
+
+
+# --- Public notes on a thread ---------------------------------------------------------------
+
+
+def public_notes_attach(*, question: Question, answers) -> None:
+    """Give the question, its answers and their comments `public_notes` (oldest first), such as
+    "closed as a duplicate by Morgan", in one query for the whole thread."""
+    notes = defaultdict(list)
+    for entry in (
+        ModerationAction.objects.filter(question=question)
+        .exclude(public_note="")
+        .order_by("created_at", "pk")
+    ):
+        notes[(entry.target_type, entry.target_id)].append(entry)
+    for kind, post in [("question", question), *(("answer", answer) for answer in answers)]:
+        post.public_notes = notes.get((kind, post.pk), [])
+        for comment in getattr(post, "comment_list", []):
+            comment.public_notes = notes.get(("comment", comment.pk), [])

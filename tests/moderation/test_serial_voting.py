@@ -1,0 +1,281 @@
+"""Voting rings are found, their reputation reversed in the ledger (nothing deleted), and the
+member whose reputation was reversed can ask a moderator to review it."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import User
+from config.celery import app as celery_app
+from forum import services
+from forum.models import Answer, Vote
+from moderation.models import Flag, FlagReason, ModerationAction
+from moderation.serial_voting import SERIAL_VOTING_REASON, find_serial_voting, neutralise
+from moderation.tasks import detect_serial_voting
+from reputation.models import LedgerEntry
+from tests.factories import UserFactory, make_answer, make_question
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run a callable and then what it scheduled on commit (the ledger task, run inline)."""
+
+    def _run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return _run
+
+
+def answers_by(author, count: int) -> list[Answer]:
+    return [make_answer(make_question(), author=author) for _ in range(count)]
+
+
+def vote_up(run, voter, posts, *, hours_ago: float = 0) -> list[Vote]:
+    votes = [run(services.vote_cast, voter=voter, post=post, value=Vote.UP) for post in posts]
+    if hours_ago:
+        when = timezone.now() - timedelta(hours=hours_ago)
+        Vote.objects.filter(pk__in=[v.pk for v in votes]).update(created_at=when, updated_at=when)
+    return votes
+
+
+def reputation(user) -> int:
+    return User.objects.get(pk=user.pk).reputation
+
+
+def detect(run) -> int:
+    return run(detect_serial_voting.delay).get()
+
+
+# --- Finding and reversing ---------------------------------------------------------------------
+
+
+def test_five_up_votes_on_one_authors_posts_in_a_day_are_reversed_in_the_ledger(run):
+    author, voter = UserFactory(), UserFactory()
+    answers = answers_by(author, 5)
+    vote_up(run, voter, answers)
+    assert reputation(author) == 51
+    entries_before = set(LedgerEntry.objects.values_list("pk", flat=True))
+
+    assert detect(run) == 5
+
+    assert reputation(author) == 1
+    reversals = LedgerEntry.objects.exclude(pk__in=entries_before)
+    assert reversals.count() == 5
+    assert {e.reason for e in reversals} == {SERIAL_VOTING_REASON}
+    assert {e.reverses.vote.voter_id for e in reversals} == {voter.pk}
+    assert entries_before <= set(LedgerEntry.objects.values_list("pk", flat=True))  # only added
+
+
+def test_nothing_is_deleted_and_scores_stay(run):
+    author, voter = UserFactory(), UserFactory()
+    answers = answers_by(author, 5)
+    votes = vote_up(run, voter, answers)
+
+    detect(run)
+
+    assert list(Vote.objects.filter(pk__in=[v.pk for v in votes]).values_list("value", flat=True)) == [1] * 5
+    assert [Answer.objects.get(pk=a.pk).score for a in answers] == [1] * 5
+
+
+def test_four_up_votes_are_left_alone(run):
+    author, voter = UserFactory(), UserFactory()
+    vote_up(run, voter, answers_by(author, 4))
+
+    assert find_serial_voting() == []
+    assert detect(run) == 0
+    assert reputation(author) == 41
+
+
+def test_five_votes_spread_over_more_than_a_day_are_left_alone(run):
+    author, voter = UserFactory(), UserFactory()
+    answers = answers_by(author, 5)
+    vote_up(run, voter, answers[:1], hours_ago=30)
+    vote_up(run, voter, answers[1:])
+
+    assert find_serial_voting() == []
+
+
+def test_a_ring_from_yesterday_is_still_caught_by_the_next_run(run):
+    author, voter = UserFactory(), UserFactory()
+    answers = answers_by(author, 5)
+    vote_up(run, voter, answers[:2], hours_ago=40)
+    vote_up(run, voter, answers[2:], hours_ago=30)
+
+    [finding] = find_serial_voting()
+
+    assert (finding.voter_id, finding.author_id, len(finding.vote_ids)) == (voter.pk, author.pk, 5)
+
+
+def test_reciprocal_voting_is_detected_and_reversed_both_ways(run):
+    alice, bob = UserFactory(), UserFactory()
+    vote_up(run, alice, answers_by(bob, 3))
+    vote_up(run, bob, answers_by(alice, 3))
+    assert reputation(alice) == reputation(bob) == 31
+
+    findings = find_serial_voting()
+    detect(run)
+
+    assert {(f.voter_id, f.author_id) for f in findings} == {(alice.pk, bob.pk), (bob.pk, alice.pk)}
+    assert all(f.patterns == {"reciprocal"} for f in findings)
+    assert reputation(alice) == reputation(bob) == 1
+
+
+def test_two_votes_each_way_are_not_a_ring(run):
+    alice, bob = UserFactory(), UserFactory()
+    vote_up(run, alice, answers_by(bob, 2))
+    vote_up(run, bob, answers_by(alice, 3))
+
+    assert find_serial_voting() == []
+
+
+def test_running_twice_reverses_nothing_new(run):
+    author, voter = UserFactory(), UserFactory()
+    vote_up(run, voter, answers_by(author, 6))
+    detect(run)
+    entries = LedgerEntry.objects.count()
+
+    assert detect(run) == 0
+
+    assert LedgerEntry.objects.count() == entries
+    assert reputation(author) == 1
+    assert ModerationAction.objects.filter(action="serial_voting_reversed").count() == 1
+
+
+def test_a_second_run_before_the_reversal_is_applied_sends_nothing_again(run):
+    author, voter = UserFactory(), UserFactory()
+    vote_up(run, voter, answers_by(author, 5))
+
+    first = neutralise(find_serial_voting())  # its ledger event stays pending: no on-commit run
+    second = neutralise(find_serial_voting())
+
+    assert len(first) == 5
+    assert second == []
+
+
+def test_the_reversal_is_in_the_audit_log_against_the_author(run):
+    author, voter = UserFactory(), UserFactory()
+    vote_up(run, voter, answers_by(author, 5))
+
+    detect(run)
+
+    action = ModerationAction.objects.get(action="serial_voting_reversed")
+    assert (action.moderator, action.target_type, action.target_id) == (None, "user", author.pk)
+    assert action.after["voter_id"] == voter.pk
+    assert len(action.after["entry_ids"]) == 5
+
+
+def test_the_task_is_named_and_runs_hourly():
+    assert "moderation.detect_serial_voting" in celery_app.tasks
+    schedule = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == detect_serial_voting.name]
+    assert [e["schedule"] for e in schedule] == [3600.0]
+
+
+# --- The ledger page and the appeal -------------------------------------------------------------
+
+
+@pytest.fixture
+def reversed_ring(run):
+    author, voter = UserFactory(), UserFactory()
+    answers = answers_by(author, 5)
+    vote_up(run, voter, answers)
+    detect(run)
+    reversal = LedgerEntry.objects.filter(user=author, reason=SERIAL_VOTING_REASON).first()
+    return author, voter, reversal
+
+
+def test_the_owner_sees_the_reversal_with_a_link_to_ask_for_a_review(client, reversed_ring):
+    author, _, reversal = reversed_ring
+    client.force_login(author)
+
+    page = client.get(f"/users/{author.username}/reputation/").content.decode()
+
+    assert SERIAL_VOTING_REASON in page
+    assert f'href="/moderation/appeal/{reversal.pk}/"' in page
+    assert page.count("Ask a moderator to review this") == 5
+
+
+def test_others_see_the_reversal_without_the_link(client, reversed_ring):
+    author, voter, _ = reversed_ring
+    anonymous = client.get(f"/users/{author.username}/reputation/").content.decode()
+    client.force_login(voter)
+    someone_else = client.get(f"/users/{author.username}/reputation/").content.decode()
+
+    for page in (anonymous, someone_else):
+        assert SERIAL_VOTING_REASON in page
+        assert "Ask a moderator to review this" not in page
+
+
+def test_the_appeal_form_has_a_labelled_field(client, reversed_ring):
+    author, _, reversal = reversed_ring
+    client.force_login(author)
+
+    response = client.get(f"/moderation/appeal/{reversal.pk}/")
+
+    assert response.status_code == 200
+    assert '<label for="id_text">' in response.content.decode()
+
+
+def test_an_appeal_flags_the_post_for_a_moderator(client, reversed_ring):
+    author, _, reversal = reversed_ring
+    client.force_login(author)
+
+    response = client.post(
+        f"/moderation/appeal/{reversal.pk}/",
+        {"text": "My colleague reads every answer I write."},
+        follow=True,
+    )
+
+    flag = Flag.objects.get()
+    assert (flag.flagger, flag.reason, flag.answer_id) == (
+        author,
+        FlagReason.NEEDS_MODERATOR,
+        reversal.answer_id,
+    )
+    assert "My colleague reads every answer I write." in flag.text
+    assert "A moderator will review it." in response.content.decode()
+
+
+def test_a_second_appeal_on_the_same_post_changes_nothing_and_says_so(client, reversed_ring):
+    author, _, reversal = reversed_ring
+    client.force_login(author)
+    url = f"/moderation/appeal/{reversal.pk}/"
+    client.post(url, {"text": "The votes were genuine."})
+
+    response = client.post(url, {"text": "Again, please."}, follow=True)
+
+    assert Flag.objects.count() == 1
+    assert "Again, please." not in Flag.objects.get().text
+    assert "already flagged this post" in response.content.decode()
+
+
+def test_an_empty_appeal_is_refused_with_a_message(client, reversed_ring):
+    author, _, reversal = reversed_ring
+    client.force_login(author)
+
+    response = client.post(f"/moderation/appeal/{reversal.pk}/", {"text": ""})
+
+    assert response.status_code == 400
+    assert "Tell the moderator why the votes were genuine." in response.content.decode()
+    assert not Flag.objects.exists()
+
+
+def test_only_the_owner_may_appeal(client, reversed_ring):
+    _, voter, reversal = reversed_ring
+    url = f"/moderation/appeal/{reversal.pk}/"
+
+    assert client.get(url).status_code == 302  # to log in
+    client.force_login(voter)
+    assert client.post(url, {"text": "Let me appeal for them."}).status_code == 403
+    assert not Flag.objects.exists()
+
+
+def test_only_serial_voting_reversals_can_be_appealed(client, reversed_ring):
+    author, _, reversal = reversed_ring
+    client.force_login(author)
+
+    assert client.get(f"/moderation/appeal/{reversal.reverses_id}/").status_code == 404
