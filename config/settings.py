@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "forum",
     "reputation",
     "moderation",
+    "notifications",
     "kb",
 ]
 
