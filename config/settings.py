@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +60,11 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 SITE_ID = 1
 SITE_NAME = os.environ.get("COMMONPLACE_SITE_NAME", "Commonplace")
+# Where the site is reached from outside: emails are read away from any request, so their links
+# are built on this.
+COMMONPLACE_SITE_URL = (
+    os.environ.get("COMMONPLACE_SITE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,6 +87,7 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "kb",
+    "insights",
 ]
 
 # Social login is added by settings alone: list allauth provider ids in SOCIAL_PROVIDERS and give
@@ -128,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -314,6 +322,10 @@ QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
 COMMONPLACE_PREMODERATE_FIRST_POSTS = env_bool("COMMONPLACE_PREMODERATE_FIRST_POSTS", False)
 # How many flags one member may raise per UTC day.
 COMMONPLACE_FLAGS_PER_DAY = env_int("COMMONPLACE_FLAGS_PER_DAY", 10)
+# How often an open question page asks for new answers (htmx polling, notifications/live_views.py).
+COMMONPLACE_LIVE_POLL_SECONDS = env_int("COMMONPLACE_LIVE_POLL_SECONDS", 10)
+# How often a signed-in page redraws the nav's unread-notifications count.
+COMMONPLACE_UNREAD_POLL_SECONDS = env_int("COMMONPLACE_UNREAD_POLL_SECONDS", 30)
 # Posting limits (moderation/abuse.py), the same for every role. A "new account" joined under
 # NEW_ACCOUNT_AGE_HOURS ago or has under NEW_ACCOUNT_REPUTATION; the pause applies to everyone.
 COMMONPLACE_POST_LIMITS_ENABLED = env_bool("COMMONPLACE_POST_LIMITS_ENABLED", True)
@@ -329,6 +341,15 @@ CELERY_BEAT_SCHEDULE["moderation-detect-serial-voting"] = {
     "schedule": 3600.0,
 }
 
+# --- Insights -------------------------------------------------------------------------------
+
+# /insights/ is public by default; off, only staff (is_staff) may see it and its CSV.
+COMMONPLACE_INSIGHTS_PUBLIC = env_bool("COMMONPLACE_INSIGHTS_PUBLIC", True)
+CELERY_BEAT_SCHEDULE["insights-compute"] = {
+    "task": "insights.compute",
+    "schedule": 600.0,
+}
+
 # --- Reputation -----------------------------------------------------------------------------
 
 CELERY_BEAT_SCHEDULE["reputation-resend-pending"] = {
@@ -341,3 +362,24 @@ if REPUTATION_PRIVILEGE_PRESET not in {"new", "mature"}:
     raise ImproperlyConfigured(
         f"REPUTATION_PRIVILEGE_PRESET must be 'new' or 'mature'; got {REPUTATION_PRIVILEGE_PRESET!r}."
     )
+
+# --- Notification email ---------------------------------------------------------------------
+
+# Immediate emails wait this long so that a burst (20 comments in a minute) becomes one email.
+COMMONPLACE_EMAIL_BURST_SECONDS = env_int("COMMONPLACE_EMAIL_BURST_SECONDS", 60)
+# Digests go out at this UTC hour: daily every day, weekly on Mondays.
+COMMONPLACE_DIGEST_HOUR_UTC = env_int("COMMONPLACE_DIGEST_HOUR_UTC", 7)
+CELERY_BEAT_SCHEDULE["notifications-sweep-immediate"] = {
+    "task": "notifications.sweep_immediate",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["notifications-daily-digest"] = {
+    "task": "notifications.send_digests",
+    "schedule": crontab(minute=0, hour=COMMONPLACE_DIGEST_HOUR_UTC),
+    "args": ["daily"],
+}
+CELERY_BEAT_SCHEDULE["notifications-weekly-digest"] = {
+    "task": "notifications.send_digests",
+    "schedule": crontab(minute=0, hour=COMMONPLACE_DIGEST_HOUR_UTC, day_of_week="mon"),
+    "args": ["weekly"],
+}

@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("reputation.urls")),
     path("moderation/", include("moderation.urls")),
     path("kb/", include("kb.urls")),
+    path("insights/", include("insights.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

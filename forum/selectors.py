@@ -13,7 +13,9 @@ from accounts.selectors import mark_moderators
 from forum import permissions
 from forum.diffs import diff_html
 from forum.models import Answer, Comment, Question, Revision, SuggestedEdit, Vote
+from insights import selectors as insights_selectors
 from moderation import selectors as moderation_selectors
+from notifications import selectors as notification_selectors
 
 SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
@@ -22,6 +24,9 @@ SORTS = {
     # Longest-waiting first, by when it was asked and nothing else: no one's reputation,
     # role or activity moves a question up this queue.
     "unanswered": ("Unanswered", ["created_at", "pk"]),
+    # Needs help: the same queue and the same guarantee, shown with each question's wait and
+    # how many members have the problem too (which is shown, never used to order).
+    "waiting": ("Needs help", ["created_at", "pk"]),
 }
 DEFAULT_SORT = "active"
 
@@ -30,14 +35,19 @@ def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
     return queryset.select_related(prefix).prefetch_related(f"{prefix}__groups")
 
 
-def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None) -> QuerySet:
+def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None) -> QuerySet:
+    """With a `viewer` and no tag chosen, questions in tags the viewer ignores are left out."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     questions = Question.objects.visible()
-    if sort == "unanswered":
+    if sort in ("unanswered", "waiting"):
         questions = questions.unanswered()
+    if sort == "waiting":
+        questions = questions.annotate(me_too_count=insights_selectors.me_too_count())
     if tag:
         questions = questions.filter(tags__slug=tag)
+    elif viewer is not None:
+        questions = notification_selectors.without_ignored_tags(questions, viewer)
     return _with_authors(questions).prefetch_related("tags").order_by(*SORTS[sort][1])
 
 
@@ -68,6 +78,12 @@ def thread_get(*, pk: int, viewer) -> Thread:
         # The knowledge-base article the thread became, if any, in the same query (title and slug).
         .select_related("author", "duplicate_of", "kb_article")
         .defer("kb_article__summary", "kb_article__body", "kb_article__body_html")
+        # "I have this too" (count, and whether the viewer said so) and any escalation to
+        # private follow-up, also in the same query.
+        .select_related("escalation__opened_by", "escalation__outcome_by")
+        .annotate(**insights_selectors.question_annotations(viewer))
+        # Whether the viewer watches the question (the Watch button), in the same query too.
+        .annotate(**notification_selectors.watch_annotation(viewer))
         .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list")),
         pk=pk,
     )
@@ -156,8 +172,11 @@ def tag_list(*, query: str = "") -> QuerySet:
     return tags.order_by("-question_count", "name")
 
 
-def tag_get(slug: str) -> Tag:
-    return get_object_or_404(Tag, slug=slug)
+def tag_get(slug: str, viewer=None) -> Tag:
+    """With a `viewer`, the tag carries `viewer_tag_mode` (watch, ignore or None), same query."""
+    return get_object_or_404(
+        Tag.objects.annotate(**notification_selectors.tag_mode_annotation(viewer)), slug=slug
+    )
 
 
 # --- Suggested edits ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from forum.models import (
 )
 from forum.search import search_index_question
 from moderation.abuse import check_post_allowed
+from notifications import triggers as notification_triggers
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
 from reputation.privileges import threshold
@@ -97,6 +98,7 @@ def question_create(
             question.tags.set(tags)
             _record_revision(question, editor=author)
             search_index_question(question.pk)
+            notification_triggers.question_created(question)
     except IntegrityError:
         # Two copies of one form raced past the check above; the first one won.
         existing = Question.objects.filter(author=author, submission_token=submission_token).first()
@@ -124,6 +126,7 @@ def _apply_question_edit(question: Question, *, editor, title: str, body: str, t
     question = Question.objects.select_for_update().get(pk=question.pk)
     if _question_unchanged(question, title=title, body=body, tags=tags):
         return None
+    previous_html = question.body_html
     now = timezone.now()
     question.title = title
     question.body = body
@@ -133,6 +136,7 @@ def _apply_question_edit(question: Question, *, editor, title: str, body: str, t
     question.save(update_fields=["title", "slug", "body", "body_html", "edited_at", "last_activity_at"])
     question.tags.set(tags)
     search_index_question(question.pk)
+    notification_triggers.post_edited(post=question, editor=editor, previous_html=previous_html)
     return _record_revision(question, editor=editor, summary=summary)
 
 
@@ -162,6 +166,7 @@ def answer_create(
                 _touch_question(question.pk, answer_count=1)
             transaction.on_commit(lambda: award_badges_later(author.pk))
             search_index_question(question.pk)
+            notification_triggers.answer_created(answer)
     except IntegrityError:
         existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
         if existing is None:
@@ -181,12 +186,14 @@ def _apply_answer_edit(answer: Answer, *, editor, body: str, summary: str):
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
     if answer.body == body:
         return None
+    previous_html = answer.body_html
     answer.body = body
     answer.body_html = render_markdown(body)
     answer.edited_at = timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _touch_question(answer.question_id)
     search_index_question(answer.question_id)
+    notification_triggers.post_edited(post=answer, editor=editor, previous_html=previous_html)
     return _record_revision(answer, editor=editor, summary=summary)
 
 
@@ -241,6 +248,7 @@ def comment_create(
             )
             _post_model(post).objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
             _touch_question(question_id)
+            notification_triggers.comment_created(comment)
     except IntegrityError:
         existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
         if existing is None:
@@ -299,6 +307,7 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
     if accepted:
         AlsoHelped.objects.filter(answer=answer).delete()  # the accepted answer is not "also" helpful
         reputation_events.record_accept(answer=answer, actor=user, on=True)
+        notification_triggers.answer_accepted(answer=answer, actor=user)
     return accepted
 
 
@@ -320,6 +329,7 @@ def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
         raise ValidationError(f"You can mark at most {ALSO_HELPED_MAX} answers as also helped.")
     AlsoHelped.objects.create(question=question, answer=answer)
     reputation_events.record_also_helped(answer=answer, actor=user, on=True)
+    notification_triggers.answer_also_helped(answer=answer, actor=user)
     return True
 
 

@@ -37,8 +37,9 @@ def question_list(request):
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
     tag = request.GET.get("tag") or None
-    tag_obj = selectors.tag_get(tag) if tag else None
-    page = selectors.paginate(selectors.question_list(sort=sort, tag=tag), request.GET.get("page"))
+    tag_obj = selectors.tag_get(tag, viewer=request.user) if tag else None
+    questions = selectors.question_list(sort=sort, tag=tag, viewer=request.user)
+    page = selectors.paginate(questions, request.GET.get("page"))
     return render(
         request,
         "forum/question_list.html",
@@ -55,7 +56,7 @@ def tag_list(request):
 
 @require_GET
 def tag_detail(request, slug: str):
-    tag = selectors.tag_get(slug)
+    tag = selectors.tag_get(slug, viewer=request.user)
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT

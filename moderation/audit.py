@@ -22,8 +22,10 @@ def question_of(post):
 def record(
     *, moderator, action: str, target, reason: str = "", before=None, after=None, public_note: str = ""
 ) -> ModerationAction:
+    from notifications.triggers import moderation_action_recorded
+
     target_type, target_id = target_of(target)
-    return ModerationAction.objects.create(
+    entry = ModerationAction.objects.create(
         moderator=moderator,
         action=action,
         target_type=target_type,
@@ -34,3 +36,5 @@ def record(
         after=after or {},
         public_note=public_note,
     )
+    moderation_action_recorded(action=entry, target=target)  # the post's author hears of it
+    return entry

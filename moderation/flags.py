@@ -15,6 +15,7 @@ from forum.models import Answer, Comment, Question
 from moderation import audit
 from moderation.models import HIDING_REASONS, Flag, FlagReason, FlagStatus, ModerationAction
 from moderation.permissions import is_moderator
+from notifications import triggers as notification_triggers
 from reputation import events as reputation_events
 from reputation.privileges import has_privilege, threshold
 
@@ -217,6 +218,7 @@ def flag_accept(*, flag: Flag, moderator, outcome: str) -> int:
             post.save(update_fields=["hidden_at"])
         action, verb, result = "hidden", "hidden", "hidden"
     _close_flags(pending, status=FlagStatus.ACCEPTED, moderator=moderator, outcome=result)
+    notification_triggers.flags_handled(flags=pending, post=post, moderator=moderator, accepted=True)
     audit.record(
         moderator=moderator,
         action=action,
@@ -269,6 +271,7 @@ def flag_decline(*, flag: Flag, moderator) -> int:
         post.hidden_at = None
         post.save(update_fields=["hidden_at"])
     _close_flags(pending, status=FlagStatus.DECLINED, moderator=moderator, outcome="declined")
+    notification_triggers.flags_handled(flags=pending, post=post, moderator=moderator, accepted=False)
     audit.record(
         moderator=moderator,
         action="flags_declined",

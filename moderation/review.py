@@ -18,6 +18,7 @@ from forum.models import Answer, Question, Revision, SuggestedEdit
 from forum.search import search_index_question
 from moderation import audit
 from moderation.permissions import is_moderator
+from notifications import triggers as notification_triggers
 from reputation.privileges import has_privilege, threshold
 
 PER_PAGE = 20
@@ -184,4 +185,5 @@ def post_release(*, post, moderator) -> bool:
         before=before,
         after={"held_at": None},
     )
+    notification_triggers.post_released(post)  # now it is news: watchers, tags, mentions
     return True

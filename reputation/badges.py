@@ -80,6 +80,8 @@ def _earned(user_id: int) -> dict:
 def award_badges(user_id: int) -> list[str]:
     """Award every badge the member now meets and does not hold. Safe to run any number of
     times, concurrently included: the unique (user, badge) constraint has the last word."""
+    from notifications.triggers import badge_awarded
+
     held = set(BadgeAward.objects.filter(user_id=user_id).values_list("badge", flat=True))
     awarded = []
     for slug, (earned, answer) in _earned(user_id).items():
@@ -88,6 +90,7 @@ def award_badges(user_id: int) -> list[str]:
         try:
             with transaction.atomic():
                 BadgeAward.objects.create(user_id=user_id, badge=slug, answer=answer)
+                badge_awarded(user_id=user_id, slug=slug)  # in the award's transaction
         except IntegrityError:
             continue
         awarded.append(slug)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from notifications.triggers import privileges_earned
 from reputation import rules
 from reputation.models import EventKind, LedgerEntry, ReputationEvent
 
@@ -34,13 +35,15 @@ def apply_event(event_id: int) -> Applied | None:
         if event is None or event.applied_at is not None:
             return None
         batch = [*_earlier_pending(event), event]
-        _lock_users(batch)
+        reputation_before = _lock_users(batch)
         touched: set[int] = set()
         for item in batch:
             touched |= _apply(item)
             item.applied_at = timezone.now()
             item.attempts = F("attempts") + 1
             item.save(update_fields=["applied_at", "attempts"])
+        # Applied once per event, so members who rose past a privilege hear it once, with it.
+        privileges_earned(before={pk: reputation_before[pk] for pk in touched if pk in reputation_before})
         return Applied(event_id=event.pk, user_ids=touched)
 
 
@@ -65,12 +68,13 @@ def _subject_filter(event: ReputationEvent) -> Q | None:
     return None
 
 
-def _lock_users(events: list[ReputationEvent]) -> None:
+def _lock_users(events: list[ReputationEvent]) -> dict[int, int]:
     """Lock every member an event may touch, once and in id order, so two workers applying
     events that share people can never deadlock. FOR NO KEY UPDATE, not FOR UPDATE: it still
     serialises ledger writers, but lets a request insert rows that merely reference the member
     (a vote, an event) meanwhile; FOR UPDATE blocked those, and a vote changed while its previous
-    event was being applied deadlocked (web: vote row, then the voter; worker: the reverse)."""
+    event was being applied deadlocked (web: vote row, then the voter; worker: the reverse).
+    Returns each locked member's reputation as it was before the batch."""
     ids: set[int] = set()
     for event in events:
         if event.actor_id:
@@ -91,11 +95,11 @@ def _lock_users(events: list[ReputationEvent]) -> None:
             )
         if event.kind in (EventKind.POST_DELETED, EventKind.POST_RESTORED):
             ids |= set(_post_entries(event).values_list("user_id", flat=True))
-    list(
+    return dict(
         User.objects.select_for_update(no_key=True)
         .filter(pk__in=sorted(ids))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "reputation")
     )
 
 

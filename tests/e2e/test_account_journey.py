@@ -66,7 +66,7 @@ def test_newcomer_signs_up_logs_out_logs_back_in_and_edits_profile(journey):
 
     # The public profile shows the new name and bio, and the menu uses the new name.
     expect(page).to_have_url(re.compile(rf"/users/{USERNAME}/$"))
-    expect(page.get_by_role("status")).to_contain_text("Your profile was saved.")
+    expect(page.locator(".messages")).to_contain_text("Your profile was saved.")
     expect(page.get_by_role("heading", level=1)).to_have_text(DISPLAY_NAME)
     expect(page.get_by_text(f"@{USERNAME}")).to_be_visible()
     expect(page.get_by_role("region", name="About")).to_contain_text(BIO)

@@ -1,0 +1,78 @@
+"""Reads for insights: the figures a page shows (from the snapshot the beat task keeps), the
+escalations still waiting for an outcome, and the "I have this too" annotations question pages
+and lists join into the query they already make."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from insights import figures
+from insights.models import Escalation, InsightSnapshot, MeToo
+
+# The beat task refreshes the default views (every tag) this often; other views computed on
+# demand are recomputed when a request finds them older than this.
+REFRESH_EVERY = dt.timedelta(minutes=10)
+OUTCOME_DUE_AFTER = dt.timedelta(days=7)
+
+
+def me_too_count() -> Coalesce:
+    counted = (
+        MeToo.objects.filter(question=OuterRef("pk")).order_by().values("question").annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
+
+
+def question_annotations(viewer=None) -> dict:
+    """`me_too_count` and `me_too_mine` for a Question queryset: no extra query."""
+    if viewer is not None and viewer.is_authenticated:
+        mine = Exists(MeToo.objects.filter(question=OuterRef("pk"), user_id=viewer.pk))
+    else:
+        mine = Value(False, output_field=BooleanField())
+    return {"me_too_count": me_too_count(), "me_too_mine": mine}
+
+
+@dataclass
+class Insights:
+    data: dict
+    computed_at: dt.datetime
+
+
+def insights_get(*, period: int, tag: str = "", now: dt.datetime | None = None) -> Insights:
+    """The stored figures for this view. The default views (every tag) are the beat task's and
+    are served as stored; another view is computed now when missing or stale, then stored."""
+    from insights import services
+
+    now = now or timezone.now()
+    snapshot = InsightSnapshot.objects.filter(key=InsightSnapshot.key_for(period, tag)).first()
+    stale = snapshot is not None and tag and now - snapshot.computed_at > REFRESH_EVERY
+    if snapshot is None or stale:
+        snapshot = services.snapshot_refresh(period=period, tag=tag, now=now)
+    return Insights(data=snapshot.data, computed_at=snapshot.computed_at)
+
+
+def escalations_overdue(*, tag: str = "", now: dt.datetime | None = None) -> list[Escalation]:
+    """Threads taken to private follow-up 7 days ago or more with no public outcome yet, the
+    longest-waiting first."""
+    now = now or timezone.now()
+    escalations = Escalation.objects.filter(
+        state=Escalation.State.OPEN,
+        opened_at__lte=now - OUTCOME_DUE_AFTER,
+        question__deleted_at__isnull=True,
+    )
+    if tag:
+        escalations = escalations.filter(question__tags__slug=tag)
+    escalations = list(escalations.select_related("question", "opened_by").order_by("opened_at", "pk"))
+    for escalation in escalations:
+        escalation.days_waiting = (now - escalation.opened_at).days
+    return escalations
+
+
+def valid_period(raw) -> int:
+    try:
+        period = int(raw)
+    except (TypeError, ValueError):
+        return figures.DEFAULT_PERIOD
+    return period if period in figures.PERIODS else figures.DEFAULT_PERIOD

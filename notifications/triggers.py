@@ -1,0 +1,318 @@
+"""Who hears about what. Each function is called by the service that makes the fact, inside its
+transaction, so a notification exists exactly when its fact does.
+
+Nobody is notified about their own action (`notify` drops the actor), and one fact notifies a
+person once: someone both watching a question and @mentioned in its new answer gets the answer
+notification only.
+"""
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from accounts.models import MODERATORS_GROUP
+from forum.models import Answer, Comment, Question
+from notifications import mentions, selectors
+from notifications.models import Kind, Notification, QuestionWatch, TagPreference
+from notifications.services import notify, question_watch
+from reputation.badges import BY_SLUG as BADGES
+from reputation.privileges import PRIVILEGES, threshold
+
+TITLE_CHARS = 80
+
+
+def _title(question: Question) -> str:
+    return f"“{Truncator(question.title).chars(TITLE_CHARS)}”"
+
+
+def _is_public(post) -> bool:
+    return post.deleted_at is None and post.hidden_at is None and post.held_at is None
+
+
+def _url(question: Question, post=None) -> str:
+    if isinstance(post, Answer):
+        return f"{question.get_absolute_url()}#answer-{post.pk}"
+    if isinstance(post, Comment):
+        return f"{question.get_absolute_url()}#comment-{post.pk}"
+    return f"{question.get_absolute_url()}#question"
+
+
+def _notify_mentions(
+    *, html: str, actor, question: Question, post, already=(), previous_html: str | None = None
+) -> list[Notification]:
+    """Notify members newly @mentioned in `html` (all of them on create; on edit, those not
+    mentioned in `previous_html`), except people this fact already notified."""
+    mentioned = mentions.mentioned_user_ids(html, exclude={actor.pk})
+    if previous_html is not None:
+        before = set(mentions.mentioned_user_ids(previous_html, exclude={actor.pk}))
+        mentioned = [pk for pk in mentioned if pk not in before]
+    skip = set(already)
+    recipients = [pk for pk in mentioned if pk not in skip]
+    if not recipients:
+        return []
+    return notify(
+        recipients=recipients,
+        kind=Kind.MENTION,
+        actor=actor,
+        text=f"{actor.name} mentioned you in {_title(question)}",
+        url=_url(question, post),
+        question=question,
+        answer=post if isinstance(post, Answer) else None,
+        comment=post if isinstance(post, Comment) else None,
+    )
+
+
+# --- Questions ------------------------------------------------------------------------------
+
+
+def question_created(question: Question) -> None:
+    """The asker watches their question; once it is public, tag watchers and mentions hear."""
+    question_watch(user=question.author, question=question, source=QuestionWatch.Source.ASKED)
+    if _is_public(question):
+        _announce_question(question)
+
+
+def _announce_question(question: Question) -> None:
+    author = question.author
+    mentioned = _notify_mentions(html=question.body_html, actor=author, question=question, post=question)
+    tags = list(question.tags.order_by("name").values_list("pk", "name"))
+    preferences = TagPreference.objects.filter(tag_id__in=[pk for pk, _ in tags]).values_list(
+        "user_id", "tag_id", "mode"
+    )
+    watched: dict[int, set[int]] = {}
+    ignoring: set[int] = set()
+    for user_id, tag_id, mode in preferences:
+        if mode == TagPreference.Mode.IGNORE:
+            ignoring.add(user_id)
+        else:
+            watched.setdefault(user_id, set()).add(tag_id)
+    skip = ignoring | {row.recipient_id for row in mentioned} | {author.pk}
+    # One notification per member, naming the first of their watched tags the question carries.
+    by_tag: dict[str, list[int]] = {}
+    for user_id in sorted(watched.keys() - skip):
+        first = next(name for pk, name in tags if pk in watched[user_id])
+        by_tag.setdefault(first, []).append(user_id)
+    for name, recipients in by_tag.items():
+        notify(
+            recipients=recipients,
+            kind=Kind.TAG_QUESTION,
+            actor=author,
+            text=f"New question in {name}: {_title(question)}",
+            url=_url(question),
+            question=question,
+        )
+
+
+def post_edited(*, post, editor, previous_html: str) -> None:
+    """Members mentioned by an edit, and not before it, hear about it."""
+    if not _is_public(post):
+        return
+    question = post if isinstance(post, Question) else post.question
+    _notify_mentions(
+        html=post.body_html, actor=editor, question=question, post=post, previous_html=previous_html
+    )
+
+
+def post_released(post) -> None:
+    """A held first post, released by a moderator, is news now, as if it had just been posted."""
+    if not _is_public(post):
+        return
+    if isinstance(post, Question):
+        _announce_question(post)
+    elif isinstance(post, Answer):
+        _announce_answer(post)
+
+
+# --- Answers and comments -------------------------------------------------------------------
+
+
+def answer_created(answer: Answer) -> None:
+    """The answerer watches the question; once the answer is public, the asker, the question's
+    watchers and anyone it mentions hear."""
+    question_watch(user=answer.author, question=answer.question, source=QuestionWatch.Source.ANSWERED)
+    if _is_public(answer):
+        _announce_answer(answer)
+
+
+def _announce_answer(answer: Answer) -> None:
+    question = answer.question
+    author = answer.author
+    notified = notify(
+        recipients=[question.author_id, *selectors.watcher_ids(question.pk)],
+        kind=Kind.ANSWER,
+        actor=author,
+        text=f"{author.name} answered {_title(question)}",
+        url=_url(question, answer),
+        question=question,
+        answer=answer,
+    )
+    _notify_mentions(
+        html=answer.body_html,
+        actor=author,
+        question=question,
+        post=answer,
+        already={row.recipient_id for row in notified},
+    )
+
+
+def comment_created(comment: Comment) -> None:
+    """The commented post's author and the question's watchers hear, and anyone it mentions."""
+    post = comment.post
+    question = post if isinstance(post, Question) else post.question
+    author = comment.author
+    on = "an answer to " if isinstance(post, Answer) else ""
+    notified = notify(
+        recipients=[post.author_id, *selectors.watcher_ids(question.pk)],
+        kind=Kind.COMMENT,
+        actor=author,
+        text=f"{author.name} commented on {on}{_title(question)}",
+        url=_url(question, comment),
+        question=question,
+        answer=post if isinstance(post, Answer) else None,
+        comment=comment,
+    )
+    _notify_mentions(
+        html=comment.body_html,
+        actor=author,
+        question=question,
+        post=comment,
+        already={row.recipient_id for row in notified},
+    )
+
+
+def answer_accepted(*, answer: Answer, actor) -> None:
+    question = answer.question
+    notify(
+        recipients=[answer.author_id],
+        kind=Kind.ACCEPTED,
+        actor=actor,
+        text=f"{actor.name} accepted your answer to {_title(question)}",
+        url=_url(question, answer),
+        question=question,
+        answer=answer,
+    )
+
+
+def answer_also_helped(*, answer: Answer, actor) -> None:
+    question = answer.question
+    notify(
+        recipients=[answer.author_id],
+        kind=Kind.ACCEPTED,
+        actor=actor,
+        text=f"{actor.name} marked your answer to {_title(question)} as having also helped",
+        url=_url(question, answer),
+        question=question,
+        answer=answer,
+    )
+
+
+# --- Achievements ---------------------------------------------------------------------------
+
+
+def badge_awarded(*, user_id: int, slug: str) -> None:
+    badge = BADGES[slug]
+    notify(
+        recipients=[user_id],
+        kind=Kind.ACHIEVEMENT,
+        actor=None,
+        text=f"You earned the {badge.name} badge. {badge.criteria}",
+        url=f"{reverse('reputation:badges')}#badge-{slug}",
+    )
+
+
+def privileges_earned(*, before: dict[int, int]) -> None:
+    """Called by the ledger in the transaction that moved these members' reputation, with each
+    one's total before. A member who rose past a threshold hears once per privilege, ever: a
+    fall and a second rise do not announce it again (the notification itself is the record)."""
+    if not before:
+        return
+    User = get_user_model()
+    after = dict(User.objects.filter(pk__in=list(before)).values_list("pk", "reputation"))
+    crossed: dict[str, list[int]] = {}
+    for privilege in PRIVILEGES:
+        needed = threshold(privilege.code)
+        risen = [pk for pk, old in before.items() if old < needed <= after.get(pk, old)]
+        if risen:
+            crossed[privilege.code] = risen
+    if not crossed:
+        return
+    everyone = {pk for risen in crossed.values() for pk in risen}
+    # Moderators hold every privilege already; reputation unlocks nothing new for them.
+    moderators = set(
+        User.groups.through.objects.filter(user_id__in=everyone, group__name=MODERATORS_GROUP).values_list(
+            "user_id", flat=True
+        )
+    )
+    for privilege in PRIVILEGES:
+        risen = [pk for pk in crossed.get(privilege.code, []) if pk not in moderators]
+        if not risen:
+            continue
+        url = f"{reverse('reputation:privileges')}#privilege-{privilege.code}"
+        told = set(
+            Notification.objects.filter(recipient_id__in=risen, kind=Kind.ACHIEVEMENT, url=url).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        notify(
+            recipients=[pk for pk in risen if pk not in told],
+            kind=Kind.ACHIEVEMENT,
+            actor=None,
+            text=f"New privilege: {privilege.name}. {privilege.description}",
+            url=url,
+        )
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+
+def moderation_action_recorded(*, action, target) -> None:
+    """A moderator's action on someone's post tells its author, with the post's public note.
+    Automatic actions (no moderator), actions on one's own post, and actions that changed
+    nothing (flags declined on a post left as it was) tell nobody."""
+    if action.moderator_id is None or not isinstance(target, Question | Answer | Comment):
+        return
+    if target.author_id == action.moderator_id:
+        return
+    if action.before == action.after and not action.public_note:
+        return
+    question = action.question
+    if question is None:
+        return
+    moderator = action.moderator
+    note = action.public_note or f"{action.action} by {moderator.name}"
+    kind_name = type(target).__name__.lower()
+    where = _title(question) if isinstance(target, Question) else f"on {_title(question)}"
+    notify(
+        recipients=[target.author_id],
+        kind=Kind.MODERATION,
+        actor=moderator,
+        text=f"Your {kind_name} {where}: {note}",
+        url=_url(question, target),
+        question=question,
+        answer=target if isinstance(target, Answer) else None,
+        comment=target if isinstance(target, Comment) else None,
+    )
+
+
+def flags_handled(*, flags, post, moderator, accepted: bool) -> None:
+    """Each member whose flag a moderator handled hears the outcome."""
+    from moderation.audit import question_of
+
+    question = question_of(post)
+    kind_name = type(post).__name__.lower()
+    article = "an" if kind_name[0] in "aeiou" else "a"
+    if accepted:
+        gone = "removed" if post.deleted_at else "hidden"
+        outcome = f"a moderator agreed and the post is {gone}. Thank you"
+    else:
+        outcome = "a moderator reviewed it and left the post as it is"
+    # A flagged question that is now hidden or removed has no page left to link to.
+    question_gone = isinstance(post, Question) and not _is_public(post)
+    notify(
+        recipients=[flag.flagger_id for flag in flags],
+        kind=Kind.FLAG_HANDLED,
+        actor=moderator,
+        text=f"Your flag on {article} {kind_name} in {_title(question)}: {outcome}.",
+        url=reverse("forum:question_list") if question_gone else _url(question, post),
+        question=question,
+    )
