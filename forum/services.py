@@ -305,7 +305,9 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
     if previous is not None:
         reputation_events.record_accept(answer=previous, actor=user, on=False)
     if accepted:
-        AlsoHelped.objects.filter(answer=answer).delete()  # the accepted answer is not "also" helpful
+        # The accepted answer is not "also" helpful: drop its mark and take back its +5.
+        if AlsoHelped.objects.filter(answer=answer).delete()[0]:
+            reputation_events.record_also_helped(answer=answer, actor=user, on=False)
         reputation_events.record_accept(answer=answer, actor=user, on=True)
         notification_triggers.answer_accepted(answer=answer, actor=user)
     return accepted

@@ -330,3 +330,15 @@ def test_a_broker_outage_never_fails_the_vote(commit, monkeypatch):
     assert answer.score == 1
     assert ReputationEvent.objects.pending().count() == 1
     assert rep(helper) == 1
+
+
+def test_accepting_an_also_helped_answer_replaces_its_plus_5_with_the_acceptance(commit):
+    asker, helper = UserFactory(), UserFactory()
+    question = make_question(author=asker)
+    answer = make_answer(question, author=helper)
+    commit(services.answer_also_helped_toggle, answer=answer, user=asker)
+    assert rep(helper) == 6
+
+    commit(services.answer_accept_toggle, answer=answer, user=asker)
+
+    assert rep(helper) == 16  # +15 for the acceptance; the also-helped +5 reversed
