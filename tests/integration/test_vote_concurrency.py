@@ -1,36 +1,14 @@
 """Denormalised scores stay exact when many people vote at the same moment (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from forum import services
 from forum.models import Vote
 from tests.factories import UserFactory, make_answer, make_question
+from tests.integration.helpers import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _run_concurrently(jobs) -> list[BaseException]:
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except BaseException as exc:  # collected and reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
 
 
 def test_fifty_concurrent_votes_on_one_post_leave_an_exact_score():
@@ -39,7 +17,7 @@ def test_fifty_concurrent_votes_on_one_post_leave_an_exact_score():
     voters = [UserFactory(reputation=100) for _ in range(50)]  # enough to vote down
     values = [1 if i % 5 else -1 for i in range(50)]  # 40 up, 10 down
 
-    errors = _run_concurrently(
+    errors = run_concurrently(
         [
             lambda v=v, value=value: services.vote_cast(voter=v, post=answer, value=value)
             for v, value in zip(voters, values, strict=True)
@@ -56,7 +34,7 @@ def test_one_person_clicking_many_times_at_once_counts_once():
     question = make_question()
     voter = UserFactory()
 
-    errors = _run_concurrently(
+    errors = run_concurrently(
         [lambda: services.vote_cast(voter=voter, post=question, value=1) for _ in range(10)]
     )
 
