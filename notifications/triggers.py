@@ -220,14 +220,16 @@ def badge_awarded(*, user_id: int, slug: str) -> None:
     )
 
 
-def privileges_earned(*, before: dict[int, int]) -> None:
+def privileges_earned(*, before: dict[int, int], after: dict[int, int] | None = None) -> None:
     """Called by the ledger in the transaction that moved these members' reputation, with each
-    one's total before. A member who rose past a threshold hears once per privilege, ever: a
-    fall and a second rise do not announce it again (the notification itself is the record)."""
+    one's total before (and after, when the caller knows it; else it is read). A member who rose
+    past a threshold hears once per privilege, ever: a fall and a second rise do not announce it
+    again (the notification itself is the record)."""
     if not before:
         return
     User = get_user_model()
-    after = dict(User.objects.filter(pk__in=list(before)).values_list("pk", "reputation"))
+    if after is None:
+        after = dict(User.objects.filter(pk__in=list(before)).values_list("pk", "reputation"))
     crossed: dict[str, list[int]] = {}
     for privilege in PRIVILEGES:
         needed = threshold(privilege.code)

@@ -8,6 +8,10 @@ from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterR
 
 from reputation.models import BadgeAward, LedgerEntry
 
+HELPFUL_SCORE = 10
+# Ledger lines after which a member may have newly earned a badge; see worth_checking.
+_EARNING_RULES = {"answer_accepted", "edit_approved"}
+
 
 @dataclass(frozen=True)
 class Badge:
@@ -18,7 +22,7 @@ class Badge:
 
 BADGES = [
     Badge("first_answer", "First answer", "Posted a first answer."),
-    Badge("helpful", "Helpful", "Wrote an answer that scored 10 or more."),
+    Badge("helpful", "Helpful", f"Wrote an answer that scored {HELPFUL_SCORE} or more."),
     Badge("solution", "Solution", "Had a first answer accepted by the person who asked."),
     Badge(
         "good_neighbour",
@@ -61,7 +65,7 @@ def _first_answers_after_wait(user_id: int, hours: int):
 def _earned(user_id: int) -> dict:
     """badge slug -> (earned?, related answer or None)."""
     first = _answers_of(user_id).order_by("created_at").first()
-    helpful = _answers_of(user_id).filter(score__gte=10).order_by("created_at").first()
+    helpful = _answers_of(user_id).filter(score__gte=HELPFUL_SCORE).order_by("created_at").first()
     accepted = _accepted_answers_of(user_id).order_by("created_at")
     neighbour = (
         _first_answers_after_wait(user_id, 48).filter(accepted_for__isnull=False).order_by("created_at")
@@ -75,6 +79,23 @@ def _earned(user_id: int) -> dict:
         "curator": (LedgerEntry.objects.filter(user_id=user_id, rule="edit_approved").exists(), None),
         "teacher": (accepted.count() >= 10, None),
     }
+
+
+def worth_checking(event, entries) -> set[int]:
+    """The members whose badges these ledger lines (written for `event`) may have changed; the
+    others cannot have earned one from them, so the check is not queued. Badges follow answers
+    (first answer, listener: checked when the answer is posted), accepted answers (solution,
+    good neighbour, teacher), an answer's score (helpful) and approved edits (curator); nothing
+    is ever taken away, so a reversal never needs a check. A restored post may bring back any."""
+    found = {
+        entry.user_id
+        for entry in entries
+        if entry.reverses_id is None and (entry.rule in _EARNING_RULES or entry.reason == "post restored")
+    }
+    # Any vote that leaves an answer at the helpful score (an up-vote, or a down-vote taken back).
+    if event.kind == "vote" and event.answer_id and event.payload.get("score", 0) >= HELPFUL_SCORE:
+        found.add(event.answer.author_id)
+    return found
 
 
 def award_badges(user_id: int) -> list[str]:

@@ -7,7 +7,7 @@ are applied in the order they happened.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,7 +15,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from notifications.triggers import privileges_earned
-from reputation import rules
+from reputation import badges, rules
 from reputation.models import EventKind, LedgerEntry, ReputationEvent
 
 User = get_user_model()
@@ -24,36 +24,53 @@ User = get_user_model()
 @dataclass
 class Applied:
     event_id: int
-    user_ids: set[int]
+    user_ids: set[int]  # whose reputation lines were written
+    badge_user_ids: set[int] = field(default_factory=set)  # who may have earned a badge by them
 
 
 def apply_event(event_id: int) -> Applied | None:
     """Apply one event (and any earlier pending events about the same subject). Returns None
     when it was already applied or does not exist: a second delivery writes nothing."""
     with transaction.atomic():
-        event = ReputationEvent.objects.select_for_update().filter(pk=event_id).first()
+        event = _locked_events().filter(pk=event_id).first()
         if event is None or event.applied_at is not None:
             return None
         batch = [*_earlier_pending(event), event]
         reputation_before = _lock_users(batch)
-        touched: set[int] = set()
+        written: list[LedgerEntry] = []
+        badge_user_ids: set[int] = set()
         for item in batch:
-            touched |= _apply(item)
-            item.applied_at = timezone.now()
-            item.attempts = F("attempts") + 1
-            item.save(update_fields=["applied_at", "attempts"])
+            entries = _apply(item)
+            badge_user_ids |= badges.worth_checking(item, entries)
+            written += entries
+        ReputationEvent.objects.filter(pk__in=[item.pk for item in batch]).update(
+            applied_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        touched = {entry.user_id for entry in written}
+        # The totals after, from what was written: each entry moved its member by its amount.
+        after = {pk: reputation_before[pk] for pk in touched if pk in reputation_before}
+        for entry in written:
+            if entry.user_id in after:
+                after[entry.user_id] += entry.amount
         # Applied once per event, so members who rose past a privilege hear it once, with it.
-        privileges_earned(before={pk: reputation_before[pk] for pk in touched if pk in reputation_before})
-        return Applied(event_id=event.pk, user_ids=touched)
+        privileges_earned(before={pk: reputation_before[pk] for pk in after}, after=after)
+        return Applied(event_id=event.pk, user_ids=touched, badge_user_ids=badge_user_ids)
+
+
+def _locked_events():
+    """Events locked for applying, with what the rules read (the vote, the post, its question)
+    fetched in the same statement. Only the event rows are locked."""
+    events = ReputationEvent.objects.select_related("vote", "answer__question", "question")
+    return events.select_for_update(of=("self",))
 
 
 def _earlier_pending(event: ReputationEvent) -> list[ReputationEvent]:
     subject = _subject_filter(event)
     if subject is None:
         return []
-    return list(
-        ReputationEvent.objects.select_for_update().pending().filter(subject, pk__lt=event.pk).order_by("pk")
-    )
+    # Usually none: a plain query (the rules load what an earlier event needs if there is one).
+    earlier = ReputationEvent.objects.select_for_update().pending().filter(subject, pk__lt=event.pk)
+    return list(earlier.order_by("pk"))
 
 
 def _subject_filter(event: ReputationEvent) -> Q | None:
@@ -117,7 +134,10 @@ def _write(
     reverses: LedgerEntry | None = None,
     **links,
 ) -> LedgerEntry | None:
-    if LedgerEntry.objects.filter(idempotency_key=key).exists():
+    # A key made from this event's id cannot exist yet: the event is locked and not yet applied.
+    # Any other key (a reversal of an entry, a once-per-answer bonus) may have been written by
+    # another event.
+    if not key.startswith(f"event:{event.pk}:") and LedgerEntry.objects.filter(idempotency_key=key).exists():
         return None
     occurred_at = event.created_at
     notes = [reason] if reason else []
@@ -192,7 +212,7 @@ def _earned_from_votes_on(user_id: int, day: dt.date) -> int:
 # --- Per-kind rules --------------------------------------------------------------------------
 
 
-def _apply(event: ReputationEvent) -> set[int]:
+def _apply(event: ReputationEvent) -> list[LedgerEntry]:
     handler = {
         EventKind.VOTE: _apply_vote,
         EventKind.ACCEPT: _apply_accept,
@@ -203,8 +223,7 @@ def _apply(event: ReputationEvent) -> set[int]:
         EventKind.FRAUD_REVERSAL: _apply_fraud_reversal,
         EventKind.KNOWLEDGE: _apply_knowledge,
     }[event.kind]
-    written = [entry for entry in handler(event) if entry is not None]
-    return {entry.user_id for entry in written}
+    return [entry for entry in handler(event) if entry is not None]
 
 
 def _apply_vote(event: ReputationEvent) -> list:
@@ -212,6 +231,11 @@ def _apply_vote(event: ReputationEvent) -> list:
     if vote is None:
         return []
     value = event.payload["value"]
+    # The event names the vote's post too, fetched with it: read the post from there.
+    if vote.answer_id and vote.answer_id == event.answer_id:
+        vote.answer = event.answer
+    elif vote.question_id and vote.question_id == event.question_id:
+        vote.question = event.question
     post = vote.answer or vote.question
     links = {"vote": vote, "question_id": vote.question_id or post.question_id, "answer_id": vote.answer_id}
     reason = "vote retracted" if value == 0 else "vote changed"

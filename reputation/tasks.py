@@ -32,7 +32,7 @@ def apply_event(event_id: int) -> int:
     applied = ledger.apply_event(event_id)
     if applied is None:
         return 0
-    for user_id in sorted(applied.user_ids):
+    for user_id in sorted(applied.badge_user_ids):
         award_badges.delay(user_id)
     return len(applied.user_ids)
 

@@ -243,6 +243,16 @@ class Worker:
         self.wait_ready()
         return self
 
+    def restart_if_dead(self) -> bool:
+        """What a supervisor (docker compose's `restart: unless-stopped`) does for a worker that
+        exited: start it again. True when it had to."""
+        if self.process is None or self.process.poll() is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)  # any pool process it left behind
+        self.start()
+        return True
+
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 

@@ -113,3 +113,39 @@ def test_awarding_is_idempotent():
     assert award_badges(helper.pk) == ["first_answer"]
     assert award_badges(helper.pk) == []
     assert BadgeAward.objects.filter(user=helper).count() == 1
+
+
+def test_badge_checks_are_queued_only_after_lines_that_can_earn_one(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A badge check per vote would double the worker's load; only what can earn a badge asks
+    for one: the vote that brings an answer to the helpful score, an acceptance."""
+    from reputation import tasks
+
+    checked = []
+
+    def check(user_id):
+        checked.append(user_id)
+        award_badges(user_id)
+
+    monkeypatch.setattr(tasks.award_badges, "delay", check)
+    asker, helper = UserFactory(), UserFactory()
+    question = make_question(author=asker)
+    answer = make_answer(question, author=helper)
+    Answer.objects.filter(pk=answer.pk).update(score=8)
+
+    def commit(fn, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            fn(**kwargs)
+
+    commit(services.vote_cast, voter=UserFactory(), post=answer, value=1)  # score 9
+    commit(services.vote_cast, voter=UserFactory(), post=question, value=1)
+    assert checked == []
+
+    commit(services.vote_cast, voter=UserFactory(), post=answer, value=1)  # score 10
+    assert checked == [helper.pk]
+    assert "helpful" in held(helper)
+
+    commit(services.answer_accept_toggle, answer=answer, user=asker)
+    assert checked == [helper.pk, helper.pk]
+    assert {"solution", "helpful"} <= held(helper)
