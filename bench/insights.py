@@ -23,18 +23,13 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
-import platform
 import random
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-UNUSABLE = "!"  # an unusable password hash: benchmark members cannot log in
+from common import UNUSABLE, database_url, machine, recreate_database, say, setup_django
+
 HOUR = 3600.0
 
 
@@ -58,67 +53,11 @@ def parse_args() -> argparse.Namespace:
 # --- Environment -----------------------------------------------------------------------------
 
 
-def database_url(name: str) -> str:
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test")
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return conn.execute("SHOW server_version").fetchone()[0]
-
-
 def server_version(url: str) -> str:
     import psycopg
 
     with psycopg.connect(url) as conn:
         return conn.execute("SHOW server_version").fetchone()[0]
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(),
-        "load_average_at_start": os.getloadavg(),
-    }
-
-
-def setup_django(db_url: str) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ["REDIS_URL"] = ""  # the task is timed in-process; no broker involved
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # --- Seeding ---------------------------------------------------------------------------------
@@ -346,7 +285,7 @@ def main() -> None:
     version = server_version(url) if args.reuse else recreate_database(url)
     result = {"machine": machine(), "postgresql": version, "questions_requested": args.questions}
     try:
-        setup_django(url)
+        setup_django(url, DJANGO_ALLOWED_HOSTS="testserver,localhost")
         if args.reuse:
             from forum.models import Question
 
