@@ -272,23 +272,31 @@ def _vote_drift(row, actual, *, neutralised: bool = False) -> FactDrift | None:
     return FactDrift("vote", pk, f"Vote {pk} ({what} by user {voter_id} on {post})", missing, unexpected)
 
 
-def _neutralised_votes(lo: int, hi: int) -> set[int]:
-    """Ids of the votes (in lo..hi) reversed by an anti-fraud reversal, such as "serial voting
-    reversed", since they last wrote a line: what they earned was taken back and they have not
-    changed since (a later change of the vote writes lines of its own, which the rules explain)."""
-    vote_entries = LedgerEntry.objects.filter(vote_id__gte=lo, vote_id__lte=hi, rule__in=rules.VOTE_RULES)
-    reversed_at = dict(
-        vote_entries.filter(event__kind=EventKind.FRAUD_REVERSAL)
-        .order_by()
-        .values("vote_id")
-        .annotate(last=Max("pk"))
-        .values_list("vote_id", "last")
+def _fraud_reversals(vote_ids=None) -> dict[int, int]:
+    """vote id -> its latest line written by an anti-fraud reversal (such as "serial voting
+    reversed"). Few votes have one: one query for the whole check, from the (few) reversal
+    events rather than the (many) votes."""
+    entries = LedgerEntry.objects.filter(
+        event__in=ReputationEvent.objects.filter(kind=EventKind.FRAUD_REVERSAL),
+        vote__isnull=False,
+        rule__in=rules.VOTE_RULES,
     )
+    if vote_ids is not None:
+        entries = entries.filter(vote_id__in=vote_ids)
+    return dict(entries.order_by().values("vote_id").annotate(last=Max("pk")).values_list("vote_id", "last"))
+
+
+def _neutralised_votes(reversed_at: dict[int, int]) -> set[int]:
+    """Of the votes with a fraud reversal (`_fraud_reversals`), those not changed since: no line
+    written by the vote itself (or a restoration) after the reversal. What they earned was taken
+    back and stays taken back; a later change of the vote writes lines the rules then explain."""
     if not reversed_at:
         return set()
     granted_at = dict(  # the latest line the vote itself (or a restoration) wrote
-        vote_entries.filter(
-            vote_id__in=reversed_at, event__kind__in=[EventKind.VOTE, EventKind.POST_RESTORED]
+        LedgerEntry.objects.filter(
+            vote_id__in=reversed_at,
+            rule__in=rules.VOTE_RULES,
+            event__kind__in=[EventKind.VOTE, EventKind.POST_RESTORED],
         )
         .order_by()
         .values("vote_id")
@@ -321,6 +329,7 @@ def check_votes(*, progress: bool | None = False, file=None) -> tuple[int, list[
     from forum.models import Vote
 
     in_flight = _pending_subjects(EventKind.VOTE, "vote_id"), *_posts_in_flight()
+    fraud = _fraud_reversals()
     votes = Vote.objects.order_by("pk").values_list(*_VOTE_FIELDS)
     drift: list[FactDrift] = []
     count = 0
@@ -329,7 +338,8 @@ def check_votes(*, progress: bool | None = False, file=None) -> tuple[int, list[
         while chunk := list(votes.filter(pk__gt=last)[:CHUNK]):
             last = chunk[-1][0]
             actual = _active_vote_entries(chunk[0][0], last)
-            neutralised = _neutralised_votes(chunk[0][0], last)
+            in_chunk = {pk: at for pk, at in fraud.items() if chunk[0][0] <= pk <= last}
+            neutralised = _neutralised_votes(in_chunk)
             for row in chunk:
                 if not _vote_in_flight(row, *in_flight) and (
                     found := _vote_drift(row, actual.get(row[0], []), neutralised=row[0] in neutralised)
@@ -534,7 +544,7 @@ def repair_vote(vote_id: int) -> list[int]:
         if _post_events_pending(**subject):
             return []
         row = Vote.objects.filter(pk=vote_id).values_list(*_VOTE_FIELDS).get()
-        neutralised = vote_id in _neutralised_votes(vote_id, vote_id)
+        neutralised = vote_id in _neutralised_votes(_fraud_reversals([vote_id]))
         drift = _vote_drift(
             row, _active_vote_entries(vote_id, vote_id).get(vote_id, []), neutralised=neutralised
         )
