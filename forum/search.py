@@ -199,20 +199,32 @@ class _Row:
     answers: str = ""
 
 
+# ts_headline options: a text highlighted whole, or the one fragment around the best match.
+PG_HEADLINE_WHOLE = f"HighlightAll=true, StartSel={_START}, StopSel={_STOP}"
+PG_HEADLINE_FRAGMENT = (
+    f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
+    "MaxFragments=1"
+)
+
+
+def count_matches(match_sql: str, query_text: str, where: str, params: list) -> int:
+    """How many documents a search matches; `match_sql` is a backend's FROM ... WHERE clause,
+    whose one parameter is the query written out for that engine."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) {match_sql}{where}", [query_text, *params])
+        return cursor.fetchone()[0]
+
+
 class _Postgres:
     _MATCH = f"""
         FROM {TABLE} d
         JOIN forum_question qn ON qn.id = d.question_id
         CROSS JOIN websearch_to_tsquery('english', %s) tsq
         WHERE d.vector @@ tsq"""
+    _WHOLE = PG_HEADLINE_WHOLE
     # Texts short enough to show whole are highlighted whole (as SQLite's snippet() does);
     # longer ones give the one fragment around the best match.
-    _WHOLE = f"HighlightAll=true, StartSel={_START}, StopSel={_STOP}"
-    _FRAGMENT = (
-        f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
-        "MaxFragments=1"
-    )
-    _snippet_options = (SNIPPET_WORDS * 6, _WHOLE, _FRAGMENT)
+    _snippet_options = (SNIPPET_WORDS * 6, PG_HEADLINE_WHOLE, PG_HEADLINE_FRAGMENT)
 
     def write(self, cursor, question_id: int, title: str, body: str, answers: str) -> None:
         title, body, answers = (text.replace("<", _LT) for text in (title, body, answers))
@@ -227,9 +239,7 @@ class _Postgres:
         cursor.execute(f"DELETE FROM {TABLE} WHERE question_id = %s", [question_id])  # noqa: S608
 
     def count(self, query: ParsedQuery, where: str, params: list) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) {self._MATCH}{where}", [query.websearch(), *params])
-            return cursor.fetchone()[0]
+        return count_matches(self._MATCH, query.websearch(), where, params)
 
     def page(self, query, where, params, limit, offset, snippets) -> list[_Row]:
         ranked = f"""
@@ -275,9 +285,7 @@ class _SQLite:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [question_id])  # noqa: S608
 
     def count(self, query: ParsedQuery, where: str, params: list) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) {self._MATCH}{where}", [query.fts5(), *params])
-            return cursor.fetchone()[0]
+        return count_matches(self._MATCH, query.fts5(), where, params)
 
     def page(self, query, where, params, limit, offset, snippets) -> list[_Row]:
         weights = ", ".join(str(w) for w in SQLITE_BM25_WEIGHTS)
@@ -394,27 +402,14 @@ class SearchHit:
     snippet_from_answer: bool = False
 
 
-class SearchResults:
-    """Lazy, sliceable results for Django's Paginator: ``count()`` is one query and each slice
-    is one ranked query (snippets included) plus the questions with their authors and tags."""
+class PagedResults:
+    """Lazy, sliceable search results for Django's Paginator: ``count()`` is one query, and each
+    slice asks ``_page`` for that many hits. A query with nothing searchable runs no SQL."""
 
-    def __init__(
-        self, query: ParsedQuery, *, tag: str | None = None, status: str | None = None, snippets: bool = True
-    ):
+    def __init__(self, query: ParsedQuery, backend, where: str = "", params: list | None = None):
         self.query = query
-        self.snippets = snippets
-        self._backend = _backend() if query else None
-        self._where, self._params = "", []
-        candidates = Question.objects.visible().order_by()
-        if status == "solved":
-            candidates = candidates.solved()
-        elif status == "unanswered":
-            candidates = candidates.unanswered()
-        if tag:
-            candidates = candidates.filter(tags__slug=tag)
-        # Always restrict: deleted, hidden and held questions never appear in results.
-        sql, params = candidates.values("pk").query.sql_with_params()
-        self._where, self._params = f" AND qn.id IN ({sql})", list(params)
+        self._backend = backend if query else None
+        self._where, self._params = where, list(params or [])
         self._count: int | None = None
 
     def count(self) -> int:
@@ -436,8 +431,35 @@ class SearchResults:
             stop = self.count()
         if self._backend is None or stop <= start:
             return []
-        rows = self._backend.page(self.query, self._where, self._params, stop - start, start, self.snippets)
-        return self._hits(rows)
+        return self._page(limit=stop - start, offset=start)
+
+    def _page(self, *, limit: int, offset: int) -> list:
+        raise NotImplementedError
+
+
+class SearchResults(PagedResults):
+    """Questions: each slice is one ranked query (snippets included) plus the questions with
+    their authors and tags."""
+
+    def __init__(
+        self, query: ParsedQuery, *, tag: str | None = None, status: str | None = None, snippets: bool = True
+    ):
+        self.snippets = snippets
+        candidates = Question.objects.visible().order_by()
+        if status == "solved":
+            candidates = candidates.solved()
+        elif status == "unanswered":
+            candidates = candidates.unanswered()
+        if tag:
+            candidates = candidates.filter(tags__slug=tag)
+        # Always restrict: deleted, hidden and held questions never appear in results.
+        sql, params = candidates.values("pk").query.sql_with_params()
+        super().__init__(query, _backend(), f" AND qn.id IN ({sql})", params)
+
+    def _page(self, *, limit: int, offset: int) -> list[SearchHit]:
+        return self._hits(
+            self._backend.page(self.query, self._where, self._params, limit, offset, self.snippets)
+        )
 
     def _hits(self, rows: list[_Row]) -> list[SearchHit]:
         questions = Question.objects.filter(pk__in=[row.question_id for row in rows])

@@ -22,12 +22,16 @@ from forum.search import (
     _LT,
     _START,
     _STOP,
+    PG_HEADLINE_FRAGMENT,
+    PG_HEADLINE_WHOLE,
     PG_RANK_WEIGHTS,
     SNIPPET_WORDS,
+    PagedResults,
     ParsedQuery,
     _marked,
     _plain_text,
     clean_text,
+    count_matches,
     parse_query,
 )
 from kb.models import Article
@@ -53,11 +57,6 @@ class _Postgres:
         JOIN kb_article a ON a.id = d.article_id
         CROSS JOIN websearch_to_tsquery('english', %s) tsq
         WHERE d.vector @@ tsq"""
-    _WHOLE = f"HighlightAll=true, StartSel={_START}, StopSel={_STOP}"
-    _FRAGMENT = (
-        f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
-        "MaxFragments=1"
-    )
 
     def write(self, cursor, article_id: int, title: str, summary: str, body: str) -> None:
         title, summary, body = (text.replace("<", _LT) for text in (title, summary, body))
@@ -72,9 +71,7 @@ class _Postgres:
         cursor.execute(f"DELETE FROM {TABLE} WHERE article_id = %s", [article_id])  # noqa: S608
 
     def count(self, query: ParsedQuery, where: str, params: list) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) {self._MATCH}{where}", [query.websearch(), *params])
-            return cursor.fetchone()[0]
+        return count_matches(self._MATCH, query.websearch(), where, params)
 
     def page(self, query: ParsedQuery, where: str, params: list, limit: int, offset: int) -> list[_Row]:
         # Headlines are built only for the page's rows, after the LIMIT.
@@ -92,7 +89,10 @@ class _Postgres:
                     LIMIT %s OFFSET %s
                 ) p JOIN {TABLE} d ON d.article_id = p.article_id
                 ORDER BY p.relevance DESC, p.last_verified_at DESC, p.article_id DESC""",  # noqa: S608
-                [self._WHOLE, self._WHOLE, self._FRAGMENT, query.websearch(), *params, limit, offset],
+                [
+                    *(PG_HEADLINE_WHOLE, PG_HEADLINE_WHOLE, PG_HEADLINE_FRAGMENT),
+                    *(query.websearch(), *params, limit, offset),
+                ],
             )
             return [_Row(*row) for row in cursor.fetchall()]
 
@@ -117,9 +117,7 @@ class _SQLite:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [article_id])  # noqa: S608
 
     def count(self, query: ParsedQuery, where: str, params: list) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) {self._MATCH}{where}", [query.fts5(), *params])
-            return cursor.fetchone()[0]
+        return count_matches(self._MATCH, query.fts5(), where, params)
 
     def page(self, query: ParsedQuery, where: str, params: list, limit: int, offset: int) -> list[_Row]:
         # bm25() is lower for better matches; negated, relevance grows with the match as on PG.
@@ -191,41 +189,21 @@ class ArticleHit:
     snippet_html: SafeString
 
 
-class ArticleSearchResults:
-    """Lazy, sliceable results for Django's Paginator: ``count()`` is one query and each slice
-    is one ranked query (highlights included) plus the articles with their tags."""
+class ArticleSearchResults(PagedResults):
+    """Articles: each slice is one ranked query (highlights included) plus the articles with
+    their tags."""
 
     def __init__(self, query: ParsedQuery, *, tag: str | None = None):
-        self.query = query
-        self._backend = _backend() if query else None
-        self._where, self._params = "", []
+        where, params = "", []
         if tag:
             sql, params = (
                 Article.objects.filter(tags__slug=tag).order_by().values("pk").query.sql_with_params()
             )
-            self._where, self._params = f" AND a.id IN ({sql})", list(params)
-        self._count: int | None = None
+            where = f" AND a.id IN ({sql})"
+        super().__init__(query, _backend(), where, params)
 
-    def count(self) -> int:
-        if self._count is None:
-            self._count = self._backend.count(self.query, self._where, self._params) if self._backend else 0
-        return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            hits = self[key : key + 1]
-            if not hits:
-                raise IndexError(key)
-            return hits[0]
-        start, stop = key.start or 0, key.stop
-        if stop is None:
-            stop = self.count()
-        if self._backend is None or stop <= start:
-            return []
-        rows = self._backend.page(self.query, self._where, self._params, stop - start, start)
+    def _page(self, *, limit: int, offset: int) -> list[ArticleHit]:
+        rows = self._backend.page(self.query, self._where, self._params, limit, offset)
         articles = Article.objects.filter(pk__in=[row.article_id for row in rows]).prefetch_related("tags")
         by_id = articles.in_bulk()
         hits = []
