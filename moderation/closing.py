@@ -197,40 +197,32 @@ def _clear_votes(question: Question, kind: str) -> None:
     )
 
 
-def _close(question: Question, *, reason: str, original: Question | None, actor, note: str, why: str):
+def _set_closed(question: Question, *, closed: bool, actor, note: str, why: str, reason="", original=None):
+    """Close (with its reason and, for a duplicate, the original) or reopen, clearing the votes
+    that asked for it, with one audit line."""
     before = _question_state(question)
-    question.closed_at = timezone.now()
-    question.close_reason = reason
-    question.duplicate_of = original
+    question.closed_at = timezone.now() if closed else None
+    question.close_reason = reason if closed else ""
+    question.duplicate_of = original if closed else None
     question.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
-    _clear_votes(question, CloseVote.Kind.CLOSE)
+    _clear_votes(question, CloseVote.Kind.CLOSE if closed else CloseVote.Kind.REOPEN)
     audit.record(
         moderator=actor,
-        action="closed",
+        action="closed" if closed else "reopened",
         target=question,
         reason=why,
         before=before,
         after=_question_state(question),
         public_note=note,
     )
+
+
+def _close(question: Question, *, reason: str, original: Question | None, actor, note: str, why: str):
+    _set_closed(question, closed=True, reason=reason, original=original, actor=actor, note=note, why=why)
 
 
 def _reopen(question: Question, *, actor, note: str, why: str):
-    before = _question_state(question)
-    question.closed_at = None
-    question.close_reason = ""
-    question.duplicate_of = None
-    question.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
-    _clear_votes(question, CloseVote.Kind.REOPEN)
-    audit.record(
-        moderator=actor,
-        action="reopened",
-        target=question,
-        reason=why,
-        before=before,
-        after=_question_state(question),
-        public_note=note,
-    )
+    _set_closed(question, closed=False, actor=actor, note=note, why=why)
 
 
 def _winning_reason(question: Question, votes: list[CloseVote]) -> tuple[str, Question | None]:

@@ -110,18 +110,25 @@ def question_close_vote(request, pk: int):
     return _close(request, pk, vote=True)
 
 
-@login_required
-@require_POST
-def question_reopen_vote(request, pk: int):
-    _require_close_privilege(request)
+def _reopen(request, pk: int, reopen):
+    """`reopen(question)` is the service call: a member's vote, or a moderator's reopening."""
     question = _question(request, pk)
     try:
-        result = closing.question_reopen_vote(question=question, voter=request.user)
+        result = reopen(question)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(_tools(question))
     messages.success(request, _reopen_message(result))
     return redirect(_tools(question))
+
+
+@login_required
+@require_POST
+def question_reopen_vote(request, pk: int):
+    _require_close_privilege(request)
+    return _reopen(
+        request, pk, lambda question: closing.question_reopen_vote(question=question, voter=request.user)
+    )
 
 
 @moderator_required
@@ -133,35 +140,35 @@ def question_close(request, pk: int):
 @moderator_required
 @require_POST
 def question_reopen(request, pk: int):
-    question = _question(request, pk)
-    try:
-        result = closing.question_reopen(question=question, moderator=request.user)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect(_tools(question))
-    messages.success(request, _reopen_message(result))
-    return redirect(_tools(question))
+    return _reopen(
+        request, pk, lambda question: closing.question_reopen(question=question, moderator=request.user)
+    )
 
 
 # --- Lock and merge ----------------------------------------------------------------------------
 
 
+def _lock(request, pk: int, service, done: str, unchanged: str):
+    question = _question(request, pk)
+    changed = service(question=question, moderator=request.user, reason=_reason(request))
+    messages.success(request, done if changed else unchanged)
+    return redirect(_tools(question))
+
+
 @moderator_required
 @require_POST
 def question_lock(request, pk: int):
-    question = _question(request, pk)
-    locked = closing.question_lock(question=question, moderator=request.user, reason=_reason(request))
-    messages.success(request, "The question is locked." if locked else "This question was already locked.")
-    return redirect(_tools(question))
+    return _lock(
+        request, pk, closing.question_lock, "The question is locked.", "This question was already locked."
+    )
 
 
 @moderator_required
 @require_POST
 def question_unlock(request, pk: int):
-    question = _question(request, pk)
-    unlocked = closing.question_unlock(question=question, moderator=request.user, reason=_reason(request))
-    messages.success(request, "The question is unlocked." if unlocked else "This question was not locked.")
-    return redirect(_tools(question))
+    return _lock(
+        request, pk, closing.question_unlock, "The question is unlocked.", "This question was not locked."
+    )
 
 
 @moderator_required
