@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz
-from forum.sitemaps import sitemap
+from forum.sitemaps import SITEMAPS, sitemap
+from kb.sitemaps import SITEMAPS as KB_SITEMAPS
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sections": {**SITEMAPS, **KB_SITEMAPS}}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -1,10 +1,12 @@
-"""/sitemap.xml: questions, tags and the list pages.
+"""/sitemap.xml: questions, tags and the list pages (and, from config/urls.py, the knowledge base).
 
 Django's sitemap view takes the domain from the sites framework (``Site`` 1 is "example.com"
 unless someone edits it), which would point search engines elsewhere. ``sitemap`` below hands
 the view sitemap instances that use the host of the request instead, as every other absolute URL
 on the site does (canonical links, OpenGraph, feeds).
 """
+
+import datetime as dt
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap as django_sitemap
@@ -24,6 +26,14 @@ class RequestHostSitemap(Sitemap):
 
     def get_domain(self, site=None) -> str:
         return self.domain or super().get_domain(site)
+
+    def get_urls(self, *args, **kwargs):
+        urls = super().get_urls(*args, **kwargs)
+        if not urls:
+            # An empty section (no articles yet) has no date, and Django then drops the
+            # response's Last-Modified for every section; the oldest date changes nothing there.
+            self.latest_lastmod = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return urls
 
 
 class QuestionSitemap(RequestHostSitemap):
@@ -88,7 +98,9 @@ class StaticSitemap(RequestHostSitemap):
 SITEMAPS = {"static": StaticSitemap, "questions": QuestionSitemap, "tags": TagSitemap}
 
 
-def sitemap(request):
-    """Django's sitemap view, with every URL on the host the request came to."""
+def sitemap(request, sections=None):
+    """Django's sitemap view, with every URL on the host the request came to. `sections` (name
+    -> RequestHostSitemap class) defaults to the forum's; config/urls.py adds other apps'."""
     host = request.get_host()
-    return django_sitemap(request, sitemaps={name: cls(domain=host) for name, cls in SITEMAPS.items()})
+    sections = SITEMAPS if sections is None else sections
+    return django_sitemap(request, sitemaps={name: cls(domain=host) for name, cls in sections.items()})

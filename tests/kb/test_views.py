@@ -270,3 +270,26 @@ def test_index_and_article_pages_run_a_constant_number_of_queries(client, django
     large = _index_and_article_queries(client, django_assert_max_num_queries, articles=12)
 
     assert small == large
+
+
+def test_the_sitemap_lists_every_article_and_the_index_on_the_request_host(client):
+    import xml.etree.ElementTree as ET
+
+    article = make_article()
+    older = make_article(title="Resetting a forgotten password", tags=("security",))
+    Article.objects.filter(pk=older.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=30),
+        last_verified_at=timezone.now() - dt.timedelta(days=3),
+    )
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+    response = client.get("/sitemap.xml")
+
+    root = ET.fromstring(response.content)  # noqa: S314 - our own response
+    entries = {url.findtext(f"{ns}loc"): url for url in root.iter(f"{ns}url")}
+    for item in (article, older):
+        assert f"http://testserver{item.get_absolute_url()}" in entries
+    assert f"http://testserver{reverse('kb:index')}" in entries
+    verified = entries[f"http://testserver{older.get_absolute_url()}"].findtext(f"{ns}lastmod")
+    assert verified == (timezone.now() - dt.timedelta(days=3)).date().isoformat()  # verifying counts
+    assert entries[f"http://testserver{article.get_absolute_url()}"].findtext(f"{ns}priority") == "0.9"
