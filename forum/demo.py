@@ -1279,4 +1279,5 @@ def seed_content(users: dict) -> dict[str, int]:
         "unanswered": questions.unanswered().count(),
         "tags": len(seeder.tags),
         "created": seeder.created,
+        "question_ids": sorted(seeder.question_ids),
     }

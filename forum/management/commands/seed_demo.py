@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_people
 from forum.demo import seed_content
+from kb.demo import seed_articles
 
 
 class Command(BaseCommand):
@@ -22,3 +23,5 @@ class Command(BaseCommand):
                 f"across {counts['tags']} tags ({counts['created']} new posts this run)."
             )
         )
+        articles = seed_articles(users, counts["question_ids"])
+        self.stdout.write(self.style.SUCCESS(f"Demo knowledge base: {articles} articles."))
