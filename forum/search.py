@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import nh3
@@ -402,7 +403,7 @@ class SearchHit:
     snippet_from_answer: bool = False
 
 
-class PagedResults:
+class PagedResults(ABC):
     """Lazy, sliceable search results for Django's Paginator: ``count()`` is one query, and each
     slice asks ``_page`` for that many hits. A query with nothing searchable runs no SQL."""
 
@@ -433,8 +434,9 @@ class PagedResults:
             return []
         return self._page(limit=stop - start, offset=start)
 
+    @abstractmethod
     def _page(self, *, limit: int, offset: int) -> list:
-        raise NotImplementedError
+        """The hits from `offset` on, at most `limit` of them, best first."""
 
 
 class SearchResults(PagedResults):
