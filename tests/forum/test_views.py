@@ -422,3 +422,21 @@ def test_question_page_queries_constant_and_at_most_12(client, django_assert_max
     large = _thread_queries(client, django_assert_max_num_queries, answers=100, comments=300)
 
     assert small == large
+
+
+@pytest.mark.parametrize(
+    "query, current",
+    [
+        ("", "Questions"),
+        ("?sort=newest", "Questions"),
+        ("?sort=unanswered", "Unanswered"),
+        ("?sort=waiting", "Unanswered"),
+    ],
+)
+def test_the_nav_marks_the_list_being_shown(client, query, current):
+    import re
+
+    page = client.get(reverse("forum:question_list") + query).content.decode()
+
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    assert re.findall(r'aria-current="page">([^<]+)<', nav) == [current]
