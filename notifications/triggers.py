@@ -180,30 +180,26 @@ def comment_created(comment: Comment) -> None:
     )
 
 
-def answer_accepted(*, answer: Answer, actor) -> None:
+def _asker_credited(answer: Answer, actor, text: str) -> None:
+    """Tell an answer's author the asker credited it (`text` has {actor} and {question})."""
     question = answer.question
     notify(
         recipients=[answer.author_id],
         kind=Kind.ACCEPTED,
         actor=actor,
-        text=f"{actor.name} accepted your answer to {_title(question)}",
+        text=text.format(actor=actor.name, question=_title(question)),
         url=_url(question, answer),
         question=question,
         answer=answer,
     )
+
+
+def answer_accepted(*, answer: Answer, actor) -> None:
+    _asker_credited(answer, actor, "{actor} accepted your answer to {question}")
 
 
 def answer_also_helped(*, answer: Answer, actor) -> None:
-    question = answer.question
-    notify(
-        recipients=[answer.author_id],
-        kind=Kind.ACCEPTED,
-        actor=actor,
-        text=f"{actor.name} marked your answer to {_title(question)} as having also helped",
-        url=_url(question, answer),
-        question=question,
-        answer=answer,
-    )
+    _asker_credited(answer, actor, "{actor} marked your answer to {question} as having also helped")
 
 
 # --- Achievements ---------------------------------------------------------------------------
