@@ -6,15 +6,12 @@ votes cannot lose updates. Nothing here creates other rows or enqueues work: see
 """
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-
-from accounts.models import MODERATORS_GROUP
 
 TITLE_MIN, TITLE_MAX = 15, 150
 BODY_MIN, BODY_MAX = 20, 30_000
@@ -32,23 +29,21 @@ class VisibilityQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True)
 
     def visible_to(self, user):
-        """What this viewer may see: moderators everything, authors their own posts too (with
-        a notice on the page), everyone else only what is visible."""
-        if user is not None and user.is_authenticated:
-            shown = Q(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True) | Q(author=user)
-            if user.is_active:
-                # Whether the viewer is a moderator is asked inside this query rather than before
-                # it, so a page costs no separate groups query for its viewer.
-                membership = get_user_model().groups.through.objects.filter(
-                    user_id=user.pk, group__name=MODERATORS_GROUP
-                )
-                shown |= Q(Exists(membership))
-            return self.filter(shown)
-        return self.visible()
+        """What this viewer may see (forum.permissions.visibility_filter decides): moderators
+        everything, authors their own posts too (with a notice on the page), everyone else only
+        what is visible."""
+        from forum.permissions import visibility_filter
+
+        return self.filter(visibility_filter(user))
 
 
 class ModeratedPost(models.Model):
-    """State every post shares: soft deletion, hiding by flags, and pre-moderation."""
+    """What every post (question, answer, comment) shares, so callers never branch on its type:
+    soft deletion, hiding by flags and pre-moderation, and the small interface below (its
+    `kind`, its `thread`, its `anchor_url`, `as_filter()` for rows that point at it, its
+    `lineage` of posts whose visibility it depends on, and `author`)."""
+
+    kind = ""  # "question", "answer" or "comment": the name rows pointing at a post use
 
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -65,6 +60,44 @@ class ModeratedPost(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.deleted_at is None and self.hidden_at is None and self.held_at is None
+
+    @property
+    def parent(self):
+        """The post this one hangs under: None for a question, the question for an answer, the
+        question or answer for a comment."""
+        return None
+
+    @property
+    def thread(self) -> "Question":
+        """The question whose page shows this post."""
+        return self.parent.thread
+
+    @property
+    def thread_id(self) -> int:
+        return self.thread.pk
+
+    @property
+    def lineage(self) -> list["ModeratedPost"]:
+        """This post and the posts above it: each must be visible for this one to be shown."""
+        chain, post = [], self
+        while post is not None:
+            chain.append(post)
+            post = post.parent
+        return chain
+
+    @property
+    def anchor(self) -> str:
+        """The element id of this post on its thread's page."""
+        return f"{self.kind}-{self.pk}"
+
+    @property
+    def anchor_url(self) -> str:
+        """This post on its thread's page."""
+        return f"{self.thread.get_absolute_url()}#{self.anchor}"
+
+    def as_filter(self) -> dict:
+        """Keyword arguments that select rows pointing at this post (votes, flags, revisions)."""
+        return {self.kind: self}
 
 
 class QuestionQuerySet(VisibilityQuerySet):
@@ -85,6 +118,7 @@ class CloseReason(models.TextChoices):
 
 
 class Question(ModeratedPost):
+    kind = "question"
     title = models.CharField(max_length=TITLE_MAX)
     slug = models.SlugField(max_length=90, allow_unicode=False)
     body = models.TextField(max_length=BODY_MAX)
@@ -134,6 +168,18 @@ class Question(ModeratedPost):
         return reverse("forum:question_detail", kwargs={"pk": self.pk, "slug": self.slug})
 
     @property
+    def thread(self) -> "Question":
+        return self
+
+    @property
+    def thread_id(self) -> int:
+        return self.pk
+
+    @property
+    def anchor(self) -> str:
+        return "question"
+
+    @property
     def is_solved(self) -> bool:
         return self.accepted_answer_id is not None
 
@@ -147,6 +193,7 @@ class Question(ModeratedPost):
 
 
 class Answer(ModeratedPost):
+    kind = "answer"
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     body = models.TextField(max_length=BODY_MAX)
     body_html = models.TextField(editable=False)
@@ -173,6 +220,14 @@ class Answer(ModeratedPost):
         return f"{reverse('forum:question_redirect', kwargs={'pk': self.question_id})}#answer-{self.pk}"
 
     @property
+    def parent(self) -> Question:
+        return self.question
+
+    @property
+    def thread_id(self) -> int:
+        return self.question_id
+
+    @property
     def is_accepted(self) -> bool:
         return self.question.accepted_answer_id == self.pk
 
@@ -183,6 +238,7 @@ class Answer(ModeratedPost):
 
 
 class Comment(ModeratedPost):
+    kind = "comment"
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
     )
@@ -212,12 +268,18 @@ class Comment(ModeratedPost):
         return f"Comment {self.pk}"
 
     def get_absolute_url(self) -> str:
-        question_id = self.question_id or self.answer.question_id
-        return f"{reverse('forum:question_redirect', kwargs={'pk': question_id})}#comment-{self.pk}"
+        return f"{reverse('forum:question_redirect', kwargs={'pk': self.thread_id})}#comment-{self.pk}"
 
     @property
-    def post(self):
+    def parent(self):
+        """The question or answer this comment is on."""
         return self.question if self.question_id else self.answer
+
+    post = parent
+
+    @property
+    def thread_id(self) -> int:
+        return self.question_id or self.answer.question_id
 
 
 class Vote(models.Model):

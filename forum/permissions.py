@@ -1,104 +1,232 @@
-"""Who may do what. Pure functions shared by views, templates and services.
+"""Who may do what with questions, answers and comments: the one place each rule is decided.
 
-Staff status appears nowhere here on purpose: it is shown, never privileged. Powers come from
-reputation (reputation.privileges) or from the Moderators group, which holds every privilege.
+Each action has an `allow_*` function that raises PermissionDenied with the sentence the person
+sees, and a `can_*` boolean derived from it for templates (accounts.permissions explains the
+shape). Views, services, selectors and templates all ask here, so no door can skip a rule.
+
+Whether a post may be *seen* and whether it may be *touched* (answered, commented on, voted on,
+flagged, edited, accepted) is decided here too, for every page, feed and action:
+- seen: a post and every post above it (its `lineage`) must be visible, or the viewer must be a
+  moderator or the author of the hidden one (they see it with a notice). `visibility_filter`
+  is the same rule as a database filter, for lists.
+- touched: a post and every post above it must be visible, for everyone, moderators included:
+  a deleted, flag-hidden or held post takes nothing new until it is restored or released.
+
+Staff status appears nowhere here on purpose: it is shown, never privileged.
 """
 
-from forum.models import Answer, Question
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Q
+
+from accounts.models import MODERATORS_GROUP
+from accounts.permissions import allow_signed_in, boolean, is_moderator
 from reputation.privileges import has_privilege, threshold
 
-
-def _signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+LOCKED = "This question is locked: it takes no new answers, comments or votes."
 
 
-def can_ask(user) -> bool:
-    return _signed_in(user)
+# --- Seeing and touching ----------------------------------------------------------------------
+
+
+def visibility_filter(user) -> Q:
+    """The rule of `allow_see_post` for one level of posts, as a filter: visible posts, the
+    viewer's own, and everything for a moderator. Whether the viewer is a moderator is asked
+    inside the query, so a page costs no separate groups query for its viewer."""
+    shown = Q(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True)
+    if user is not None and user.is_authenticated:
+        shown |= Q(author=user)
+        if user.is_active:
+            membership = get_user_model().groups.through.objects.filter(
+                user_id=user.pk, group__name=MODERATORS_GROUP
+            )
+            shown |= Q(Exists(membership))
+    return shown
+
+
+def _why_not_shown(post) -> str:
+    if post.deleted_at is not None:
+        return "deleted"
+    if post.hidden_at is not None:
+        return "hidden"
+    if post.held_at is not None:
+        return "held"
+    return ""
+
+
+def allow_see_post(user, post) -> None:
+    """A post, and everything about it (revisions, diffs, feeds, search), is shown to those who
+    may see it and every post above it."""
+    for each in post.lineage:
+        if each.is_visible or is_moderator(user) or (user and user.pk and each.author_id == user.pk):
+            continue
+        raise PermissionDenied(f"This {each.kind} is not available.")
+
+
+can_see_post = boolean(allow_see_post)
+
+
+def allow_touch_post(post, doing: str) -> None:
+    """Nothing new lands on a post (or under it) while it is deleted, hidden or held.
+    `doing` completes "so it can't be …" ("voted on", "commented on", "edited")."""
+    for each in post.lineage:
+        why = _why_not_shown(each)
+        if not why:
+            continue
+        what = "This post" if each is post else f"This {each.kind}"
+        it = "it" if each is post else "its posts"
+        if why == "deleted":
+            raise PermissionDenied(f"{what} was deleted, so {it} can't be {doing}.")
+        if why == "hidden":
+            raise PermissionDenied(
+                f"{what} is hidden while moderators review flags on it, so {it} can't be {doing}."
+            )
+        raise PermissionDenied(f"{what} is waiting for a moderator's review, so {it} can't be {doing}.")
 
 
 def is_frozen(post) -> bool:
     """A locked question freezes its whole thread: no answers, comments, votes or edits."""
-    return (post if isinstance(post, Question) else post.question).is_locked
+    return post.thread.is_locked
 
 
-def can_answer(user, question: Question) -> bool:
-    """Closed, locked and deleted questions take no new answers."""
-    return _signed_in(user) and not (question.is_closed or question.is_locked or question.deleted_at)
+def _allow_unfrozen(post) -> None:
+    if is_frozen(post):
+        raise PermissionDenied(LOCKED)
 
 
-def answer_refusal(user, question: Question) -> str:
-    """The message a person sees when can_answer says no."""
-    if not _signed_in(user):
-        return "Log in to answer."
-    if question.is_locked:
-        return "This question is locked: it takes no new answers, comments or votes."
+# --- Asking and answering ---------------------------------------------------------------------
+
+
+def allow_ask(user) -> None:
+    allow_signed_in(user, "Log in to ask a question.")
+
+
+def allow_answer(user, question) -> None:
+    """Closed, locked, deleted, hidden and held questions take no new answers."""
+    allow_signed_in(user, "Log in to answer.")
+    _allow_unfrozen(question)
     if question.is_closed:
-        return (
+        raise PermissionDenied(
             "This question is closed, so it takes no new answers. You can still comment, "
             "or vote to reopen it if you can improve it."
         )
-    return "This question was deleted, so it takes no answers."
+    if question.deleted_at is not None:
+        raise PermissionDenied("This question was deleted, so it takes no answers.")
+    allow_touch_post(question, "answered")
 
 
-def can_comment(user, post) -> bool:
+def allow_comment(user, post) -> None:
     """Always on your own posts and on answers to your own question; elsewhere with the
     "comment anywhere" privilege."""
-    if not _signed_in(user) or is_frozen(post):
-        return False
+    allow_signed_in(user, "Log in to comment.")
+    _allow_unfrozen(post)
+    allow_touch_post(post, "commented on")
+    if post.author_id == user.pk or post.thread.author_id == user.pk:
+        return
+    if not has_privilege(user, "comment"):
+        raise PermissionDenied(
+            f"Commenting on other people's posts needs {threshold('comment')} reputation; "
+            f"you have {user.reputation}. "
+            "You can always comment on your own posts and on answers to your questions."
+        )
+
+
+def allow_vote(user, post, value: int = 1) -> None:
+    """Up (1), down (-1) or take back (0) a vote on someone else's question or answer."""
+    allow_signed_in(user, "Log in to vote.")
     if post.author_id == user.pk:
-        return True
-    if isinstance(post, Answer) and post.question.author_id == user.pk:
-        return True
-    return has_privilege(user, "comment")
+        raise PermissionDenied("You can't vote on your own post.")
+    allow_touch_post(post, "voted on")
+    _allow_unfrozen(post)
+    if value in (1, -1):
+        direction, code = ("up", "vote_up") if value == 1 else ("down", "vote_down")
+        if not has_privilege(user, code):
+            raise PermissionDenied(
+                f"Voting {direction} needs {threshold(code)} reputation; you have {user.reputation}."
+            )
+    # Anyone may take back a vote they cast.
 
 
-def can_vote(user, post, value: int = 1) -> bool:
-    if not _signed_in(user) or post.author_id == user.pk:
-        return False
-    if post.deleted_at is not None or is_frozen(post):
-        return False
-    if value == 1:
-        return has_privilege(user, "vote_up")
-    if value == -1:
-        return has_privilege(user, "vote_down")
-    return True  # anyone may take back a vote they cast
+def allow_accept(user, answer) -> None:
+    allow_signed_in(user, "Log in to accept an answer.")
+    if answer.question.author_id != user.pk:
+        raise PermissionDenied("Only the person who asked can accept an answer.")
+    allow_touch_post(answer, "accepted")
 
 
-def can_accept(user, answer: Answer) -> bool:
-    return _signed_in(user) and answer.question.author_id == user.pk
+def allow_mark_also_helped(user, answer) -> None:
+    allow_signed_in(user, "Log in to mark answers that also helped.")
+    if answer.question.author_id != user.pk or answer.author_id == user.pk:
+        raise PermissionDenied("Only the person who asked can mark answers that also helped.")
+    allow_touch_post(answer, "marked")
 
 
-def can_mark_also_helped(user, answer: Answer) -> bool:
-    return can_accept(user, answer) and answer.author_id != user.pk
+# --- Editing --------------------------------------------------------------------------------
 
 
-def can_edit(user, post) -> bool:
+def allow_edit(user, post) -> None:
     """Edit directly: your own posts, or anyone's with the edit privilege. In a locked thread,
     only moderators."""
-    if _signed_in(user) and is_frozen(post):
-        return user.is_moderator
-    return _signed_in(user) and (post.author_id == user.pk or has_privilege(user, "edit_others"))
-
-
-def can_suggest_edit(user, post) -> bool:
-    """Below the edit privilege, an edit of someone else's post becomes a suggestion."""
-    return _signed_in(user) and not is_frozen(post) and not can_edit(user, post)
-
-
-def can_review_suggested_edit(user, suggested_edit) -> bool:
-    post = suggested_edit.post
-    return _signed_in(user) and user.pk != suggested_edit.editor_id and can_edit(user, post)
-
-
-def vote_refusal(user, post, value: int = 1) -> str:
-    """The message a person sees when can_vote says no."""
-    if not _signed_in(user):
-        return "Log in to vote."
-    if post.author_id == user.pk:
-        return "You can't vote on your own post."
-    if post.deleted_at is not None:
-        return "This post was deleted, so it can't be voted on."
+    allow_signed_in(user, "Log in to edit.")
+    allow_touch_post(post, "edited")
     if is_frozen(post):
-        return "This question is locked: it takes no new answers, comments or votes."
-    direction, code = ("up", "vote_up") if value == 1 else ("down", "vote_down")
-    return f"Voting {direction} needs {threshold(code)} reputation; you have {user.reputation}."
+        if not is_moderator(user):
+            raise PermissionDenied("This question is locked: its posts can't be edited.")
+        return
+    if post.author_id != user.pk and not has_privilege(user, "edit_others"):
+        raise PermissionDenied("You can only edit your own posts.")
+
+
+def allow_suggest_edit(user, post) -> None:
+    """Below the edit privilege, an edit of someone else's post becomes a suggestion."""
+    allow_signed_in(user, "Log in to suggest an edit.")
+    allow_touch_post(post, "edited")
+    if is_frozen(post):
+        raise PermissionDenied("This question is locked: its posts can't be edited.")
+    if can_edit(user, post):
+        raise PermissionDenied("You can edit this post directly.")
+
+
+def allow_rollback(user, post) -> None:
+    allow_signed_in(user, "Log in to roll back a post.")
+    if not can_edit(user, post):
+        raise PermissionDenied("Only the author can roll back a post.")
+
+
+def allow_review_suggested_edit(user, suggested_edit) -> None:
+    allow_signed_in(user, "Log in to review suggested edits.")
+    if user.pk == suggested_edit.editor_id or not can_edit(user, suggested_edit.post):
+        raise PermissionDenied(
+            "Only someone who can edit this post, other than the person who suggested it, can review it."
+        )
+
+
+def allow_see_suggested_edit(user, suggested_edit) -> None:
+    allow_signed_in(user, "Log in to see suggested edits.")
+    if user.pk != suggested_edit.editor_id and not can_review_suggested_edit(user, suggested_edit):
+        raise PermissionDenied("Only the person who suggested this edit and its reviewers can see it.")
+
+
+def allow_review_edits(user) -> None:
+    """The suggested-edits queue: anyone who may edit others' posts (moderators hold every
+    privilege)."""
+    allow_signed_in(user, "Log in to review suggested edits.")
+    if not has_privilege(user, "edit_others"):
+        raise PermissionDenied(
+            f"Reviewing suggested edits needs the edit privilege, {threshold('edit_others')} reputation; "
+            f"you have {user.reputation}."
+        )
+
+
+can_ask = boolean(allow_ask)
+can_answer = boolean(allow_answer)
+can_comment = boolean(allow_comment)
+can_vote = boolean(allow_vote)
+can_accept = boolean(allow_accept)
+can_mark_also_helped = boolean(allow_mark_also_helped)
+can_edit = boolean(allow_edit)
+can_suggest_edit = boolean(allow_suggest_edit)
+can_rollback = boolean(allow_rollback)
+can_review_suggested_edit = boolean(allow_review_suggested_edit)
+can_see_suggested_edit = boolean(allow_see_suggested_edit)
+can_review_edits = boolean(allow_review_edits)

@@ -356,8 +356,10 @@ def search_index_question(question_id: int) -> None:
         if row is None:
             backend.delete(cursor, question_id)
             return
+        # Only answers everyone may see: a deleted, hidden or held answer's words find nothing.
         answers = (
-            Answer.objects.filter(question_id=question_id)
+            Answer.objects.visible()
+            .filter(question_id=question_id)
             .order_by("-score", "created_at", "pk")
             .values_list("body_html", flat=True)
         )
@@ -373,6 +375,11 @@ def search_rebuild(apps=None) -> int:
     answer_model = apps.get_model("forum", "Answer") if apps else Answer
     answers: dict[int, list[str]] = {}
     answer_rows = answer_model.objects.order_by("question_id", "-score", "created_at", "pk")
+    if any(field.name == "held_at" for field in answer_model._meta.get_fields()):
+        # Only answers everyone may see (migration 0002 runs before posts could be hidden).
+        answer_rows = answer_rows.filter(
+            deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True
+        )
     for question_id, body_html in answer_rows.values_list("question_id", "body_html"):
         answers.setdefault(question_id, []).append(body_html)
     count = 0

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.safestring import SafeString
 from taggit.models import Tag
@@ -62,6 +63,22 @@ class Thread:
     my_votes: dict[tuple[str, int], int]
     # Pending suggested edits the viewer may review, oldest first (empty for everyone else).
     pending_suggestions: list[SuggestedEdit] = field(default_factory=list)
+
+
+POST_MODELS = {"question": Question, "answer": Answer, "comment": Comment}
+_ABOVE = {"question": [], "answer": ["question"], "comment": ["question", "answer__question"]}
+
+
+def post_get(kind: str, pk: int, viewer) -> Question | Answer | Comment:
+    """A post by its kind's name and id, with the posts above it, or 404 when there is none or
+    the viewer may not see it (forum.permissions.allow_see_post decides)."""
+    model = POST_MODELS.get(kind)
+    if model is None:
+        raise Http404("No such kind of post.")
+    post = get_object_or_404(model.objects.select_related("author", *_ABOVE[kind]), pk=pk)
+    if not permissions.can_see_post(viewer, post):
+        raise Http404("No such post.")
+    return post
 
 
 def question_get(pk: int, viewer=None) -> Question:
@@ -128,10 +145,9 @@ def reviewable_suggestions(viewer, question: Question, answers: list[Answer]) ->
     if len(editable) == 1 + len(answers):
         on_posts = Q(question=question) | Q(answer__question=question)
     else:
-        answer_ids = [post.pk for post in editable if isinstance(post, Answer)]
-        on_posts = Q(answer_id__in=answer_ids)
-        if question in editable:
-            on_posts |= Q(question=question)
+        on_posts = Q(pk__in=[])
+        for post in editable:
+            on_posts |= Q(**post.as_filter())
     suggestions = list(
         SuggestedEdit.objects.filter(on_posts, status=SuggestedEdit.Status.PENDING)
         .exclude(editor=viewer)
@@ -153,14 +169,17 @@ def votes_by(viewer, question: Question) -> dict[tuple[str, int], int]:
     rows = Vote.objects.filter(voter=viewer).filter(Q(question=question) | Q(answer__question=question))
     mine = {}
     for vote in rows.exclude(value=Vote.RETRACTED).only("question_id", "answer_id", "value"):
+        # A vote is on exactly one post; the key names which.
         key = ("question", vote.question_id) if vote.question_id else ("answer", vote.answer_id)
         mine[key] = vote.value
     return mine
 
 
-def revisions_for(post) -> list[Revision]:
-    field = "question" if isinstance(post, Question) else "answer"
-    return list(Revision.objects.filter(**{field: post}).select_related("editor").order_by("number"))
+def revisions_for(post, viewer) -> list[Revision]:
+    """A post's history, for those who may see the post itself (404 for everyone else)."""
+    if not permissions.can_see_post(viewer, post):
+        raise Http404("No such post.")
+    return list(Revision.objects.filter(**post.as_filter()).select_related("editor").order_by("number"))
 
 
 def tag_list(*, query: str = "") -> QuerySet:
@@ -205,15 +224,14 @@ class SuggestedEditDiff:
 
 def suggested_edit_diff(suggested_edit: SuggestedEdit) -> SuggestedEditDiff:
     post = suggested_edit.post
-    field_name = "question" if suggested_edit.question_id else "answer"
-    current_number = Revision.objects.filter(**{field_name: post}).aggregate(n=Max("number"))["n"] or 0
+    current_number = Revision.objects.filter(**post.as_filter()).aggregate(n=Max("number"))["n"] or 0
     if suggested_edit.is_pending:
         before_title = getattr(post, "title", "")
         before_body = post.body
         before_tags = " ".join(sorted(post.tags.names())) if suggested_edit.question_id else ""
         against = "the post as it reads now"
     else:
-        base = Revision.objects.filter(**{field_name: post}, number=suggested_edit.base_revision).first()
+        base = Revision.objects.filter(**post.as_filter(), number=suggested_edit.base_revision).first()
         before_title = base.title if base else ""
         before_body = base.body if base else ""
         before_tags = base.tags if base else ""

@@ -3,12 +3,12 @@
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from forum import permissions
+from forum import permissions, visibility
 from forum.markdown import render_markdown
 from forum.models import (
     ALSO_HELPED_MAX,
@@ -25,15 +25,10 @@ from moderation.abuse import check_post_allowed
 from notifications import triggers as notification_triggers
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
-from reputation.privileges import threshold
 
 
 def _tags_text(names) -> str:
     return " ".join(sorted(names))
-
-
-def _post_model(post):
-    return Question if isinstance(post, Question) else Answer
 
 
 def _touch_question(question_id: int, **counters) -> None:
@@ -53,19 +48,18 @@ def _first_post_held_at(author):
 
 
 def _next_revision_number(post) -> int:
-    field = "question" if isinstance(post, Question) else "answer"
-    current = Revision.objects.filter(**{field: post}).aggregate(n=Max("number"))["n"]
+    current = Revision.objects.filter(**post.as_filter()).aggregate(n=Max("number"))["n"]
     return (current or 0) + 1
 
 
 def _record_revision(post, *, editor, summary: str = "") -> Revision:
-    field = "question" if isinstance(post, Question) else "answer"
     return Revision.objects.create(
-        **{field: post},
+        **post.as_filter(),
         number=_next_revision_number(post),
         title=getattr(post, "title", ""),
         body=post.body,
-        tags=_tags_text(post.tags.names()) if isinstance(post, Question) else "",
+        # Only questions have tags (a type-specific field, not a branch on the type).
+        tags=_tags_text(post.tags.names()) if hasattr(post, "tags") else "",
         editor=editor,
         summary=summary,
     )
@@ -75,8 +69,7 @@ def question_create(
     *, author, title: str, body: str, tags: list[str], submission_token: uuid.UUID | None = None
 ) -> tuple[Question, bool]:
     """Returns (question, created). A repeated submission token returns the first question."""
-    if not permissions.can_ask(author):
-        raise PermissionDenied("Log in to ask a question.")
+    permissions.allow_ask(author)
     if submission_token:
         existing = Question.objects.filter(author=author, submission_token=submission_token).first()
         if existing:
@@ -111,8 +104,7 @@ def question_create(
 @transaction.atomic
 def question_edit(*, question: Question, editor, title: str, body: str, tags: list[str], summary: str = ""):
     """Returns the new Revision, or None when nothing changed."""
-    if not permissions.can_edit(editor, question):
-        raise PermissionDenied("You can only edit your own posts.")
+    permissions.allow_edit(editor, question)
     return _apply_question_edit(question, editor=editor, title=title, body=body, tags=tags, summary=summary)
 
 
@@ -143,8 +135,7 @@ def _apply_question_edit(question: Question, *, editor, title: str, body: str, t
 def answer_create(
     *, question: Question, author, body: str, submission_token: uuid.UUID | None = None
 ) -> tuple[Answer, bool]:
-    if not permissions.can_answer(author, question):
-        raise PermissionDenied(permissions.answer_refusal(author, question))
+    permissions.allow_answer(author, question)
     if submission_token:
         existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
         if existing:
@@ -177,8 +168,7 @@ def answer_create(
 
 @transaction.atomic
 def answer_edit(*, answer: Answer, editor, body: str, summary: str = ""):
-    if not permissions.can_edit(editor, answer):
-        raise PermissionDenied("You can only edit your own posts.")
+    permissions.allow_edit(editor, answer)
     return _apply_answer_edit(answer, editor=editor, body=body, summary=summary)
 
 
@@ -213,41 +203,27 @@ def revision_rollback(*, revision: Revision, editor):
     return answer_edit(answer=revision.answer, editor=editor, body=revision.body, summary=summary)
 
 
-def comment_refusal(user, post=None) -> str:
-    """What a person sees when permissions.can_comment says no."""
-    if not (user and user.is_authenticated):
-        return "Log in to comment."
-    if post is not None and permissions.is_frozen(post):
-        return "This question is locked: it takes no new answers, comments or votes."
-    needed = threshold("comment")
-    return (
-        f"Commenting on other people's posts needs {needed} reputation; you have {user.reputation}. "
-        "You can always comment on your own posts and on answers to your questions."
-    )
-
-
 def comment_create(
     *, post, author, body: str, submission_token: uuid.UUID | None = None
 ) -> tuple[Comment, bool]:
-    if not permissions.can_comment(author, post):
-        raise PermissionDenied(comment_refusal(author, post))
+    permissions.allow_comment(author, post)
     if submission_token:
         existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
         if existing:
             return existing, False
-    field = "question" if isinstance(post, Question) else "answer"
-    question_id = post.pk if isinstance(post, Question) else post.question_id
     try:
         with transaction.atomic():
+            post = visibility.lock_post(post, with_thread=False)
+            permissions.allow_comment(author, post)  # again, as the post is now: not deleted meanwhile
             comment = Comment.objects.create(
-                **{field: post},
+                **post.as_filter(),
                 body=body,
                 body_html=render_markdown(body),
                 author=author,
                 submission_token=submission_token,
             )
-            _post_model(post).objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
-            _touch_question(question_id)
+            type(post).objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+            _touch_question(post.thread_id)
             notification_triggers.comment_created(comment)
     except IntegrityError:
         existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
@@ -264,26 +240,29 @@ def vote_cast(*, voter, post, value: int) -> Vote:
     Each change records a reputation event in the same transaction."""
     if value not in (Vote.UP, Vote.DOWN, Vote.RETRACTED):
         raise ValidationError("A vote is 1 (up), -1 (down) or 0 (retract).")
-    if not permissions.can_vote(voter, post, value):
-        raise PermissionDenied(permissions.vote_refusal(voter, post, value))
-    field = "question" if isinstance(post, Question) else "answer"
-    vote = Vote.objects.select_for_update().filter(voter=voter, **{field: post}).first()
+    permissions.allow_vote(voter, post, value)
+    # Lock the post, then ask again: a moderator who deleted it meanwhile has committed by now,
+    # and one deleting it next waits for this vote (and its ledger event) to commit first.
+    post = visibility.lock_post(post, with_thread=False)
+    permissions.allow_vote(voter, post, value)
+    mine = {"voter": voter, **post.as_filter()}
+    vote = Vote.objects.select_for_update().filter(**mine).first()
     if vote is None:
         if value == Vote.RETRACTED:
-            return Vote(voter=voter, value=Vote.RETRACTED, **{field: post})
+            return Vote(value=Vote.RETRACTED, **mine)
         try:
             with transaction.atomic():
-                vote = Vote.objects.create(voter=voter, value=Vote.RETRACTED, **{field: post})
+                vote = Vote.objects.create(value=Vote.RETRACTED, **mine)
         except IntegrityError:
             # The same person's second click raced the first: take the row it created.
-            vote = Vote.objects.select_for_update().get(voter=voter, **{field: post})
+            vote = Vote.objects.select_for_update().get(**mine)
     delta = value - vote.value
     if delta == 0:
         return vote
     vote.value = value
     vote.updated_at = timezone.now()
     vote.save(update_fields=["value", "updated_at"])
-    model = _post_model(post)
+    model = type(post)
     model.objects.filter(pk=post.pk).update(score=F("score") + delta)
     score = model.objects.filter(pk=post.pk).values_list("score", flat=True).get()
     reputation_events.record_vote(vote=vote, actor=voter, score=score)
@@ -294,8 +273,7 @@ def vote_cast(*, voter, post, value: int) -> Vote:
 def answer_accept_toggle(*, answer: Answer, user) -> bool:
     """Accept the answer, or unaccept it if it is the accepted one. Returns True when accepted.
     Accepting another answer moves the acceptance: one accepted answer at a time."""
-    if not permissions.can_accept(user, answer):
-        raise PermissionDenied("Only the person who asked can accept an answer.")
+    permissions.allow_accept(user, answer)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     previous = question.accepted_answer
     accepted = question.accepted_answer_id != answer.pk
@@ -317,8 +295,7 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
 def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
     """The asker marks (or unmarks) up to 3 answers besides the accepted one as having also
     helped. Returns True when marked."""
-    if not permissions.can_mark_also_helped(user, answer):
-        raise PermissionDenied("Only the person who asked can mark answers that also helped.")
+    permissions.allow_mark_also_helped(user, answer)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     if question.accepted_answer_id == answer.pk:
         raise ValidationError("This is the accepted answer already.")
@@ -348,14 +325,9 @@ def suggested_edit_create(
 ) -> SuggestedEdit:
     """Below the edit privilege, an edit of someone else's post waits here for review. The post
     itself does not change. Title and tags are ignored for answers."""
-    if not permissions.can_suggest_edit(editor, post):
-        if permissions.can_edit(editor, post):
-            raise PermissionDenied("You can edit this post directly.")
-        raise PermissionDenied("Log in to suggest an edit.")
-    model = _post_model(post)
-    post = model.objects.select_for_update().get(pk=post.pk)
-    field = "question" if model is Question else "answer"
-    if model is Question:
+    permissions.allow_suggest_edit(editor, post)
+    post = type(post).objects.select_for_update().get(pk=post.pk)
+    if post.kind == "question":
         tags = tags or []
         unchanged = _question_unchanged(post, title=title, body=body, tags=tags)
         tags_text = _tags_text(tags)
@@ -366,14 +338,14 @@ def suggested_edit_create(
         raise ValidationError("That suggestion changes nothing.")
     already = "You already have a suggested edit of this post awaiting review."
     pending = SuggestedEdit.objects.filter(
-        editor=editor, status=SuggestedEdit.Status.PENDING, **{field: post}
+        editor=editor, status=SuggestedEdit.Status.PENDING, **post.as_filter()
     )
     if pending.exists():
         raise ValidationError(already)
     try:
         with transaction.atomic():
             return SuggestedEdit.objects.create(
-                **{field: post},
+                **post.as_filter(),
                 editor=editor,
                 title=title,
                 body=body,
@@ -386,10 +358,7 @@ def suggested_edit_create(
 
 
 def _lock_pending(suggested_edit: SuggestedEdit, reviewer) -> SuggestedEdit:
-    if not permissions.can_review_suggested_edit(reviewer, suggested_edit):
-        raise PermissionDenied(
-            "Only someone who can edit this post, other than the person who suggested it, can review it."
-        )
+    permissions.allow_review_suggested_edit(reviewer, suggested_edit)
     locked = SuggestedEdit.objects.select_for_update().select_related("editor").get(pk=suggested_edit.pk)
     if not locked.is_pending:
         raise ValidationError(f"This suggested edit was already {locked.get_status_display().lower()}.")

@@ -3,8 +3,8 @@ the same forms without JavaScript POST and redirect back to the right place on t
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +22,7 @@ from forum.forms import (
     VoteForm,
 )
 from forum.markdown import render_markdown
-from forum.models import Answer, Question, Revision
+from forum.models import Revision
 from moderation.abuse import PostLimited
 
 VIEWED_SESSION_KEY = "viewed_questions"
@@ -116,8 +116,9 @@ def preview(request):
 # --- The thread -----------------------------------------------------------------------------
 
 
-def _thread_context(request, pk: int, failed_comment=None, **extra) -> dict:
-    """Everything the thread page shows. `failed_comment` is (kind, post id, bound form) for a
+def thread_context(request, pk: int, failed_comment=None, **extra) -> dict:
+    """Everything the thread page shows (moderation's forms re-render the page with it too).
+    `failed_comment` is (kind, post id, bound form) for a
     comment that did not validate, so its errors and text reappear under the right post."""
     thread = selectors.thread_get(pk=pk, viewer=request.user)
     if failed_comment:
@@ -144,7 +145,7 @@ def question_redirect(request, pk: int):
 
 @require_GET
 def question_detail(request, pk: int, slug: str):
-    context = _thread_context(request, pk)
+    context = thread_context(request, pk)
     question = context["question"]
     if slug != question.slug:
         return redirect(question, permanent=True)
@@ -159,12 +160,11 @@ def question_detail(request, pk: int, slug: str):
 @require_POST
 def answer_create(request, pk: int):
     question = selectors.question_get(pk)
-    if not permissions.can_answer(request.user, question):  # closed, locked: say so, whatever was typed
-        raise PermissionDenied(permissions.answer_refusal(request.user, question))
+    permissions.allow_answer(request.user, question)  # closed, locked: say so, whatever was typed
     form = AnswerForm(request.POST)
     if "preview" in request.POST or not form.is_valid():
         preview = render_markdown(request.POST.get("body", "")) if "preview" in request.POST else None
-        context = _thread_context(request, pk, answer_form=form, answer_preview=preview)
+        context = thread_context(request, pk, answer_form=form, answer_preview=preview)
         return render(request, "forum/question_detail.html", context, status=200 if preview else 400)
     try:
         answer, _ = services.answer_create(
@@ -176,93 +176,86 @@ def answer_create(request, pk: int):
     except PostLimited as limited:
         # Shown on the answer field, which keeps the typed text (the form has no other error slot).
         form.add_error("body", limited)
-        context = _thread_context(request, pk, answer_form=form)
+        context = thread_context(request, pk, answer_form=form)
         return render(request, "forum/question_detail.html", context, status=429)
-    return redirect(_post_anchor(answer))
+    return redirect(answer.anchor_url)
 
 
-def _post_or_404(kind: str, pk: int):
-    model = Question if kind == "question" else Answer
-    return get_object_or_404(model.objects.select_related("author"), pk=pk)
+def _post_or_404(request, kind: str, pk: int):
+    """Questions and answers (the posts votes, comments and edits take), as the viewer may see."""
+    if kind not in ("question", "answer"):
+        raise Http404("No such kind of post.")
+    return selectors.post_get(kind, pk, request.user)
 
 
-def _post_anchor(post) -> str:
-    if isinstance(post, Question):
-        return f"{post.get_absolute_url()}#question"
-    return f"{post.question.get_absolute_url()}#answer-{post.pk}"
+def _login_first(post):
+    return redirect(f"{reverse('account_login')}?next={post.anchor_url}")
 
 
 @require_POST
 def vote(request, kind: str, pk: int):
-    post = _post_or_404(kind, pk)
+    post = _post_or_404(request, kind, pk)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={_post_anchor(post)}")
+        return _login_first(post)
     form = VoteForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("A vote is 1 (up), -1 (down) or 0 (retract).")
     value = form.cleaned_data["value"]
-    if not permissions.can_vote(request.user, post, value):
-        raise PermissionDenied(permissions.vote_refusal(request.user, post, value))
     vote = services.vote_cast(voter=request.user, post=post, value=value)
     if request.htmx:
         post.refresh_from_db(fields=["score"])
         return render(
             request, "forum/includes/vote.html", {"post": post, "kind": kind, "my_vote": vote.value}
         )
-    return redirect(_post_anchor(post))
+    return redirect(post.anchor_url)
 
 
 @require_POST
 def answer_accept(request, pk: int):
-    answer = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
+    answer = selectors.post_get("answer", pk, request.user)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={_post_anchor(answer)}")
-    if not permissions.can_accept(request.user, answer):
-        raise PermissionDenied("Only the person who asked can accept an answer.")
+        return _login_first(answer)
     accepted = services.answer_accept_toggle(answer=answer, user=request.user)
     if request.htmx:
-        return render(request, "forum/includes/answers.html", _thread_context(request, answer.question_id))
+        return render(request, "forum/includes/answers.html", thread_context(request, answer.question_id))
     messages.success(
         request, "Answer accepted. Thank you for closing the loop." if accepted else "Acceptance removed."
     )
-    return redirect(_post_anchor(answer))
+    return redirect(answer.anchor_url)
 
 
 @require_POST
 def answer_also_helped(request, pk: int):
-    answer = get_object_or_404(Answer.objects.select_related("question"), pk=pk)
+    answer = selectors.post_get("answer", pk, request.user)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={_post_anchor(answer)}")
-    if not permissions.can_mark_also_helped(request.user, answer):
-        raise PermissionDenied("Only the person who asked can mark answers that also helped.")
+        return _login_first(answer)
     try:
         marked = services.answer_also_helped_toggle(answer=answer, user=request.user)
     except ValidationError as error:
         if request.htmx:  # the refusal shows next to the button that was pressed
-            context = _thread_context(
+            context = thread_context(
                 request, answer.question_id, also_helped_error=(answer.pk, error.messages[0])
             )
             return render(request, "forum/includes/answers.html", context, status=400)
         messages.error(request, error.messages[0])
-        return redirect(_post_anchor(answer))
+        return redirect(answer.anchor_url)
     if request.htmx:
-        return render(request, "forum/includes/answers.html", _thread_context(request, answer.question_id))
+        return render(request, "forum/includes/answers.html", thread_context(request, answer.question_id))
     messages.success(
         request,
         "Marked as also helped: its author earns 5 reputation."
         if marked
         else "No longer marked as also helped.",
     )
-    return redirect(_post_anchor(answer))
+    return redirect(answer.anchor_url)
 
 
 @require_POST
 def comment_create(request, kind: str, pk: int):
-    post = _post_or_404(kind, pk)
+    post = _post_or_404(request, kind, pk)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={_post_anchor(post)}")
-    if not permissions.can_comment(request.user, post):
-        raise PermissionDenied(services.comment_refusal(request.user, post))
+        return _login_first(post)
+    permissions.allow_comment(request.user, post)
     form = CommentForm(request.POST)
     if form.is_valid():
         services.comment_create(
@@ -273,8 +266,7 @@ def comment_create(request, kind: str, pk: int):
         )
         form = CommentForm()
     elif not request.htmx:
-        question_id = post.pk if kind == "question" else post.question_id
-        context = _thread_context(request, question_id, failed_comment=(kind, post.pk, form))
+        context = thread_context(request, post.thread_id, failed_comment=(kind, post.pk, form))
         return render(request, "forum/question_detail.html", context, status=400)
     if request.htmx:
         post.comment_list = list(
@@ -286,7 +278,7 @@ def comment_create(request, kind: str, pk: int):
             {"post": post, "kind": kind, "comment_form": form},
             status=200 if form.is_bound is False or form.is_valid() else 400,
         )
-    return redirect(_post_anchor(post))
+    return redirect(post.anchor_url)
 
 
 # --- Editing and revisions ------------------------------------------------------------------
@@ -298,9 +290,8 @@ def _edit_mode(user, post) -> bool:
         return False
     if permissions.can_suggest_edit(user, post):
         return True
-    if permissions.is_frozen(post):
-        raise PermissionDenied("This question is locked: its posts can't be edited.")
-    raise PermissionDenied("You can only edit your own posts.")
+    permissions.allow_edit(user, post)  # refuses, saying why
+    return False
 
 
 def _suggest(request, form, post, **content) -> bool:
@@ -324,7 +315,7 @@ def _edit_page(request, form, post, kind: str, preview, suggesting: bool):
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request, pk: int):
-    question = selectors.question_get(pk)
+    question = selectors.post_get("question", pk, request.user)
     suggesting = _edit_mode(request.user, question)
     initial = {
         "title": question.title,
@@ -354,7 +345,7 @@ def question_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def answer_edit(request, pk: int):
-    answer = get_object_or_404(Answer.objects.select_related("question", "author"), pk=pk)
+    answer = selectors.post_get("answer", pk, request.user)
     suggesting = _edit_mode(request.user, answer)
     form = AnswerEditForm(request.POST or None, initial={"body": answer.body})
     preview = None
@@ -365,29 +356,29 @@ def answer_edit(request, pk: int):
             body = form.cleaned_data["body"]
             if suggesting:
                 if _suggest(request, form, answer, body=body):
-                    return redirect(_post_anchor(answer))
+                    return redirect(answer.anchor_url)
             else:
                 revision = services.answer_edit(
                     answer=answer, editor=request.user, body=body, summary=form.cleaned_data["summary"]
                 )
                 messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
-                return redirect(_post_anchor(answer))
+                return redirect(answer.anchor_url)
     return _edit_page(request, form, answer, "answer", preview, suggesting)
 
 
 @require_GET
 def revisions(request, kind: str, pk: int):
-    post = _post_or_404(kind, pk)
-    history = selectors.revisions_for(post)
+    post = _post_or_404(request, kind, pk)
+    history = selectors.revisions_for(post, request.user)
     return render(
         request,
         "forum/revisions.html",
         {
             "post": post,
             "kind": kind,
-            "question": post if kind == "question" else post.question,
+            "question": post.thread,
             "diffs": revision_diffs(history),
-            "can_rollback": permissions.can_edit(request.user, post),
+            "can_rollback": permissions.can_rollback(request.user, post),
         },
     )
 
@@ -395,33 +386,33 @@ def revisions(request, kind: str, pk: int):
 @login_required
 @require_POST
 def revision_rollback(request, pk: int):
-    revision = get_object_or_404(Revision.objects.select_related("question", "answer"), pk=pk)
+    revision = get_object_or_404(Revision.objects.select_related("question", "answer__question"), pk=pk)
     post = revision.question or revision.answer
-    if not permissions.can_edit(request.user, post):
-        raise PermissionDenied("Only the author can roll back a post.")
+    if not permissions.can_see_post(request.user, post):
+        raise Http404("No such post.")
+    permissions.allow_rollback(request.user, post)
     result = services.revision_rollback(revision=revision, editor=request.user)
     messages.success(
         request,
         f"Rolled back to revision {revision.number}." if result else "That revision is the current text.",
     )
-    return redirect(_post_anchor(post))
+    return redirect(post.anchor_url)
 
 
 # --- Suggested edits ------------------------------------------------------------------------
 
 
 def _suggested_edit_page(request, suggested_edit, reject_form=None, status: int = 200):
-    can_review = permissions.can_review_suggested_edit(request.user, suggested_edit)
-    if not can_review and request.user.pk != suggested_edit.editor_id:
-        raise PermissionDenied("Only the person who suggested this edit and its reviewers can see it.")
+    permissions.allow_see_suggested_edit(request.user, suggested_edit)
     post = suggested_edit.post
     context = {
         "suggested_edit": suggested_edit,
         "post": post,
-        "kind": "question" if suggested_edit.question_id else "answer",
-        "question": post if suggested_edit.question_id else post.question,
+        "kind": post.kind,
+        "question": post.thread,
         "diff": selectors.suggested_edit_diff(suggested_edit),
-        "can_review": can_review and suggested_edit.is_pending,
+        "can_review": suggested_edit.is_pending
+        and permissions.can_review_suggested_edit(request.user, suggested_edit),
         "reject_form": reject_form or SuggestedEditRejectForm(),
     }
     return render(request, "forum/suggested_edit.html", context, status=status)
@@ -433,37 +424,44 @@ def suggested_edit_detail(request, pk: int):
     return _suggested_edit_page(request, selectors.suggested_edit_get(pk))
 
 
-def _reviewable_or_403(request, pk: int):
+# Approve and reject are one pair of views for both doors: the suggestion's own page, and the
+# review queue, whose URLs pass `return_to` (the URL name to go back to) through the URLconf.
+
+
+def _reviewable(request, pk: int):
     suggested_edit = selectors.suggested_edit_get(pk)
-    if not permissions.can_review_suggested_edit(request.user, suggested_edit):
-        raise PermissionDenied(
-            "Only someone who can edit this post, other than the person who suggested it, can review it."
-        )
+    permissions.allow_review_suggested_edit(request.user, suggested_edit)
     return suggested_edit
+
+
+def _back(suggested_edit, return_to: str | None, *, done: bool):
+    if return_to:
+        return redirect(f"{reverse(return_to)}?tab=edits")
+    return redirect(suggested_edit.post.anchor_url if done else suggested_edit.get_absolute_url())
 
 
 @login_required
 @require_POST
-def suggested_edit_approve(request, pk: int):
-    suggested_edit = _reviewable_or_403(request, pk)
+def suggested_edit_approve(request, pk: int, return_to: str | None = None):
+    suggested_edit = _reviewable(request, pk)
     try:
         services.suggested_edit_approve(suggested_edit=suggested_edit, reviewer=request.user)
     except ValidationError as error:
         messages.info(request, error.messages[0])
-        return redirect(suggested_edit)
+        return _back(suggested_edit, return_to, done=False)
     messages.success(
         request,
         f"Edit approved and published, credited to {suggested_edit.editor.name}. Thanks for reviewing.",
     )
-    return redirect(_post_anchor(suggested_edit.post))
+    return _back(suggested_edit, return_to, done=True)
 
 
 @login_required
 @require_POST
-def suggested_edit_reject(request, pk: int):
-    suggested_edit = _reviewable_or_403(request, pk)
+def suggested_edit_reject(request, pk: int, return_to: str | None = None):
+    suggested_edit = _reviewable(request, pk)
     form = SuggestedEditRejectForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # the suggestion's page, with the reason as typed and what is missing
         return _suggested_edit_page(request, suggested_edit, reject_form=form, status=400)
     try:
         services.suggested_edit_reject(
@@ -471,6 +469,6 @@ def suggested_edit_reject(request, pk: int):
         )
     except ValidationError as error:
         messages.info(request, error.messages[0])
-        return redirect(suggested_edit)
+        return _back(suggested_edit, return_to, done=False)
     messages.success(request, "Edit rejected. The person who suggested it will see your reason.")
-    return redirect(_post_anchor(suggested_edit.post))
+    return _back(suggested_edit, return_to, done=True)

@@ -1,4 +1,5 @@
-"""Who may do what in insights. Pure functions shared by views, templates and services.
+"""Who may do what in insights: the one place these rules are decided (the `allow_*` / `can_*`
+shape is explained in accounts.permissions).
 
 Escalation is the one place staff status grants something: taking a thread to private
 follow-up and posting its outcome are the company's own customer-care work, not a forum power
@@ -6,34 +7,35 @@ follow-up and posting its outcome are the company's own customer-care work, not 
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from accounts.permissions import allow_signed_in, boolean, is_signed_in
 
 
-def _signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-def is_staff(user) -> bool:
-    return _signed_in(user) and bool(user.is_staff)
-
-
-def can_view_insights(user) -> bool:
+def allow_view_insights(user) -> None:
     """Public unless COMMONPLACE_INSIGHTS_PUBLIC is off; then staff only."""
-    return settings.COMMONPLACE_INSIGHTS_PUBLIC or is_staff(user)
+    if settings.COMMONPLACE_INSIGHTS_PUBLIC or (is_signed_in(user) and user.is_staff):
+        return
+    raise PermissionDenied("Insights are open to staff only on this site.")
 
 
-def can_me_too(user, question) -> bool:
+def allow_me_too(user, question) -> None:
     """Any signed-in member but the asker (who already has the problem, and watches the
     question), on a question that is not locked."""
-    return _signed_in(user) and question.author_id != user.pk and not question.is_locked
-
-
-def me_too_refusal(user, question) -> str:
-    if not _signed_in(user):
-        return "Log in to say you have this too."
+    allow_signed_in(user, "Log in to say you have this too.")
     if question.author_id == user.pk:
-        return "You asked this question: you are already following it."
-    return "This question is locked."
+        raise PermissionDenied("You asked this question: you are already following it.")
+    if question.is_locked:
+        raise PermissionDenied("This question is locked.")
 
 
-def can_escalate(user) -> bool:
-    return is_staff(user)
+def allow_escalate(user) -> None:
+    """Take a thread to private follow-up, and post its public outcome."""
+    allow_signed_in(user, "Log in to take a thread to private follow-up.")
+    if not user.is_staff:
+        raise PermissionDenied("Only staff can take a thread to private follow-up.")
+
+
+can_view_insights = boolean(allow_view_insights)
+can_me_too = boolean(allow_me_too)
+can_escalate = boolean(allow_escalate)

@@ -5,7 +5,7 @@ nothing, and taking a thread to private follow-up leaves the community's answers
 credit they earned, exactly as they were.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,8 +22,7 @@ def me_too_toggle(*, user, question: Question) -> bool:
     """Mark (or, pressed again, unmark) "I have this too". Returns whether it is now marked.
     Marking makes the member a watcher of the question (so they are told of new answers) unless
     they already watch it; unmarking removes only a watch the mark itself created."""
-    if not permissions.can_me_too(user, question):
-        raise PermissionDenied(permissions.me_too_refusal(user, question))
+    permissions.allow_me_too(user, question)
     deleted, _ = MeToo.objects.filter(user=user, question=question).delete()
     if deleted:
         QuestionWatch.objects.filter(
@@ -41,16 +40,11 @@ def me_too_toggle(*, user, question: Question) -> bool:
     return True
 
 
-def _require_staff(user) -> None:
-    if not permissions.can_escalate(user):
-        raise PermissionDenied("Only staff can take a thread to private follow-up.")
-
-
 @transaction.atomic
 def escalation_open(*, question: Question, staff_user, note: str = "") -> tuple[Escalation, bool]:
     """Take a thread to private follow-up. It stays public, with a public note saying so.
     Idempotent: a thread already escalated (open or resolved) is returned unchanged, False."""
-    _require_staff(staff_user)
+    permissions.allow_escalate(staff_user)
     question = Question.objects.select_for_update().get(pk=question.pk)  # two staff take turns
     existing = Escalation.objects.filter(question=question).first()
     if existing:
@@ -70,7 +64,7 @@ def escalation_open(*, question: Question, staff_user, note: str = "") -> tuple[
 def escalation_resolve(*, question: Question, staff_user, outcome: str) -> tuple[Escalation, bool]:
     """Post the public outcome of a private follow-up, which closes the loop. Idempotent: an
     outcome already posted stays as it was, False."""
-    _require_staff(staff_user)
+    permissions.allow_escalate(staff_user)
     outcome = outcome.strip()
     if not outcome:
         raise ValidationError("Write the outcome: what was done, in words the community can read.")

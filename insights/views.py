@@ -4,7 +4,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -26,7 +26,8 @@ def _refuse_unless_allowed(request):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    raise PermissionDenied("Insights are open to staff only on this site.")
+    permissions.allow_view_insights(request.user)  # raises, with the reason
+    return None
 
 
 def _view_params(request) -> tuple[int, str, Tag | None]:
@@ -104,8 +105,7 @@ def me_too(request, question_id: int):
 def _staff_question(request, question_id: int):
     if not request.user.is_authenticated:
         return None, redirect_to_login(forum_selectors.question_get(question_id).get_absolute_url())
-    if not permissions.can_escalate(request.user):
-        raise PermissionDenied("Only staff can take a thread to private follow-up.")
+    permissions.allow_escalate(request.user)
     return forum_selectors.question_get(question_id), None
 
 

@@ -1,16 +1,19 @@
 """Who may curate the knowledge base: members with the "curate" privilege, and moderators (who
-hold every privilege). Staff status grants nothing here either."""
+hold every privilege). Staff status grants nothing here either. The `allow_*` / `can_*` shape is
+explained in accounts.permissions."""
 
-from reputation.privileges import has_privilege
+from django.core.exceptions import PermissionDenied
+
+from accounts.permissions import allow_signed_in, boolean
+from reputation.privileges import has_privilege, threshold
 
 
-def can_curate(user) -> bool:
-    return has_privilege(user, "curate")
+def allow_curate(user) -> None:
+    allow_signed_in(user, "Log in to curate the knowledge base.")
+    if not has_privilege(user, "curate"):
+        raise PermissionDenied(
+            f"Curating the knowledge base needs {threshold('curate')} reputation; you have {user.reputation}."
+        )
 
 
-def curate_refusal(user) -> str:
-    from reputation.privileges import threshold
-
-    if not (user and user.is_authenticated):
-        return "Log in to curate the knowledge base."
-    return f"Curating the knowledge base needs {threshold('curate')} reputation; you have {user.reputation}."
+can_curate = boolean(allow_curate)

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,8 +22,7 @@ def _param(request, name: str, limit: int) -> str:
 
 
 def _require_curator(request) -> None:
-    if not permissions.can_curate(request.user):
-        raise PermissionDenied(permissions.curate_refusal(request.user))
+    permissions.allow_curate(request.user)
 
 
 @require_GET

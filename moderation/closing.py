@@ -10,19 +10,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from forum import visibility
 from forum.models import Answer, CloseReason, Question
 from forum.search import search_index_question
-from moderation import audit
+from moderation import audit, permissions
 from moderation.models import CloseVote
-from moderation.permissions import is_moderator
-from reputation import events as reputation_events
-from reputation.privileges import has_privilege, threshold
 
 VOTES_NEEDED = 3
 # "/questions/12/slug/", "https://host/questions/12/", or just "12".
@@ -51,62 +47,10 @@ def parse_question_ref(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def can_vote_to_close(user) -> bool:
-    return has_privilege(user, "close_reopen")
-
-
-def close_vote_refusal(user) -> str:
-    if not (user and user.is_authenticated):
-        return "Log in to vote to close or reopen questions."
-    return (
-        f"Voting to close or reopen questions needs {threshold('close_reopen')} reputation; "
-        f"you have {user.reputation}."
-    )
-
-
-def can_delete(user, post, answers=None) -> bool:
-    """Moderators may delete any post. An author may delete their own answer unless it is
-    accepted, and their own question unless it has an accepted or an up-voted answer (Stack
-    Exchange's rule: it would take others' help away). `answers` is the thread's list when a
-    page has it, so showing the button costs no query; the service asks the database."""
-    if not (user and user.is_authenticated and user.is_active) or post.deleted_at is not None:
-        return False
-    if is_moderator(user):
-        return True
-    if post.author_id != user.pk:
-        return False
-    question = post if isinstance(post, Question) else post.question
-    if question.is_locked:
-        return False
-    if isinstance(post, Answer):
-        return question.accepted_answer_id != post.pk
-    if post.accepted_answer_id is not None:
-        return False
-    if answers is None:
-        return not post.answers.visible().filter(score__gt=0).exists()
-    return not any(answer.score > 0 and answer.is_visible for answer in answers)
-
-
-def delete_refusal(user, post) -> str:
-    if not (user and user.is_authenticated):
-        return "Log in to delete your posts."
-    if post.author_id != user.pk:
-        return "Only moderators can delete other people's posts."
-    question = post if isinstance(post, Question) else post.question
-    if question.is_locked:
-        return "This question is locked, so its posts can't be deleted by their authors."
-    if isinstance(post, Answer):
-        return "An accepted answer can't be deleted by its author: the asker relies on it."
-    return (
-        "A question with an accepted or up-voted answer can't be deleted by its author: "
-        "it would take away the help others gave."
-    )
-
-
 def close_state(viewer, question: Question) -> dict:
     """The open round of close (or reopen) votes on a question, for someone who may vote: how
     many, and whether the viewer has voted. One query, and none for anyone else."""
-    if not can_vote_to_close(viewer):
+    if not permissions.can_vote_to_close(viewer):
         return {"can_vote": False}
     kind = CloseVote.Kind.REOPEN if question.is_closed else CloseVote.Kind.CLOSE
     voters = list(
@@ -126,11 +70,6 @@ def close_state(viewer, question: Question) -> dict:
 # --- Helpers -----------------------------------------------------------------------------------
 
 
-def _require_moderator(user) -> None:
-    if not is_moderator(user):
-        raise PermissionDenied("Only moderators can do this.")
-
-
 def _locked_question(question: Question) -> Question:
     return Question.objects.select_for_update().get(pk=question.pk)
 
@@ -146,14 +85,6 @@ def _question_state(question: Question) -> dict:
         "duplicate_of": question.duplicate_of_id,
         "locked_at": _iso(question.locked_at),
         "merged_into": question.merged_into_id,
-    }
-
-
-def _post_state(post) -> dict:
-    return {
-        "deleted_at": _iso(post.deleted_at),
-        "deleted_by": post.deleted_by_id,
-        "held_at": _iso(post.held_at),
     }
 
 
@@ -255,7 +186,7 @@ def _winning_reason(question: Question, votes: list[CloseVote]) -> tuple[str, Qu
 @transaction.atomic
 def question_close(*, question: Question, moderator, reason: str, duplicate_of=None) -> bool:
     """A moderator closes a question alone. False when it is already closed."""
-    _require_moderator(moderator)
+    permissions.allow_moderate(moderator)
     question = _locked_question(question)
     if question.is_closed:
         return False
@@ -274,7 +205,7 @@ def question_close(*, question: Question, moderator, reason: str, duplicate_of=N
 @transaction.atomic
 def question_reopen(*, question: Question, moderator) -> bool:
     """A moderator reopens a question alone. False when it is open."""
-    _require_moderator(moderator)
+    permissions.allow_moderate(moderator)
     question = _locked_question(question)
     if not question.is_closed:
         return False
@@ -296,9 +227,8 @@ def _active_votes(question: Question, kind: str) -> list[CloseVote]:
 def question_close_vote(*, question: Question, voter, reason: str, duplicate_of=None) -> VoteResult:
     """A vote to close. The third one closes the question on the most-voted reason. A moderator's
     vote is binding: it closes the question at once."""
-    if not can_vote_to_close(voter):
-        raise PermissionDenied(close_vote_refusal(voter))
-    if is_moderator(voter):
+    permissions.allow_vote_to_close(voter)
+    if permissions.is_moderator(voter):
         closed = question_close(question=question, moderator=voter, reason=reason, duplicate_of=duplicate_of)
         return VoteResult(recorded=closed, votes=0, acted=closed)
     question = _locked_question(question)
@@ -334,9 +264,8 @@ def question_close_vote(*, question: Question, voter, reason: str, duplicate_of=
 @transaction.atomic
 def question_reopen_vote(*, question: Question, voter) -> VoteResult:
     """A vote to reopen a closed question; the third one reopens it. A moderator's is binding."""
-    if not can_vote_to_close(voter):
-        raise PermissionDenied(close_vote_refusal(voter))
-    if is_moderator(voter):
+    permissions.allow_vote_to_close(voter)
+    if permissions.is_moderator(voter):
         reopened = question_reopen(question=question, moderator=voter)
         return VoteResult(recorded=reopened, votes=0, acted=reopened)
     question = _locked_question(question)
@@ -366,7 +295,7 @@ def question_reopen_vote(*, question: Question, voter) -> VoteResult:
 @transaction.atomic
 def question_lock(*, question: Question, moderator, reason: str = "") -> bool:
     """Freeze a thread: no answers, comments, votes or edits (moderators may still edit)."""
-    _require_moderator(moderator)
+    permissions.allow_moderate(moderator)
     question = _locked_question(question)
     if question.is_locked:
         return False
@@ -387,7 +316,7 @@ def question_lock(*, question: Question, moderator, reason: str = "") -> bool:
 
 @transaction.atomic
 def question_unlock(*, question: Question, moderator, reason: str = "") -> bool:
-    _require_moderator(moderator)
+    permissions.allow_moderate(moderator)
     question = _locked_question(question)
     if not question.is_locked:
         return False
@@ -409,18 +338,13 @@ def question_unlock(*, question: Question, moderator, reason: str = "") -> bool:
 # --- Merge -------------------------------------------------------------------------------------
 
 
-def _counted(answers):
-    """Answers that question.answer_count counts: not deleted, not held for review."""
-    return answers.filter(deleted_at__isnull=True, held_at__isnull=True)
-
-
 @transaction.atomic
 def question_merge(*, source: Question, into: Question, moderator) -> bool:
     """Move every answer of `source` to `into` and close `source` as its duplicate. Answers keep
     their ids, votes and comments, and ledger entries point at answers, so no one's reputation
     moves. The target keeps its own accepted answer; nothing is accepted for it. False when
     `source` is already merged into `into`."""
-    _require_moderator(moderator)
+    permissions.allow_moderate(moderator)
     if source.pk == into.pk:
         raise ValidationError("A question can't be merged into itself.")
     first, second = sorted([source.pk, into.pk])
@@ -439,16 +363,14 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
     before = _question_state(source)
     moving = Answer.objects.filter(question=source)
     moved_ids = list(moving.values_list("pk", flat=True))
-    counted = _counted(moving).count()
     moving.update(question=into)
     now = timezone.now()
-    Question.objects.filter(pk=into.pk).update(answer_count=F("answer_count") + counted, last_activity_at=now)
+    Question.objects.filter(pk=into.pk).update(last_activity_at=now)
     # The source's acceptance went with its answer. The ledger keeps what it earned (no event),
     # and the target's own acceptance, if any, stands.
     source.accepted_answer = None
-    source.answer_count = 0
     source.merged_into = into
-    update_fields = ["accepted_answer", "answer_count", "merged_into"]
+    update_fields = ["accepted_answer", "merged_into"]
     if source.closed_at is None:
         source.closed_at = now
     source.close_reason = CloseReason.DUPLICATE
@@ -456,6 +378,7 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
     source.save(update_fields=[*update_fields, "closed_at", "close_reason", "duplicate_of"])
     _clear_votes(source, CloseVote.Kind.CLOSE)
     _clear_votes(source, CloseVote.Kind.REOPEN)
+    visibility.recount_answers([source.pk, into.pk])
     search_index_question(source.pk)
     search_index_question(into.pk)
     audit.record(
@@ -473,48 +396,26 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
 # --- Delete and restore ------------------------------------------------------------------------
 
 
-def _locked_post(post):
-    if isinstance(post, Question):
-        return _locked_question(post)
-    return Answer.objects.select_for_update(of=("self",)).select_related("question", "author").get(pk=post.pk)
-
-
-def _check_post(post) -> None:
-    if not isinstance(post, Question | Answer):
-        raise ValidationError("Only questions and answers are deleted here.")
-
-
 @transaction.atomic
 def post_delete(*, post, actor, reason: str = "") -> bool:
-    """Soft-delete a question or an answer: it stays in the database, seen only by moderators
-    and its author, and the ledger reverses what it earned or cost (as new lines). False when it
-    is already deleted."""
-    _check_post(post)
-    signed_in = bool(actor and actor.is_authenticated)
-    if not (is_moderator(actor) or (signed_in and post.author_id == actor.pk)):
-        raise PermissionDenied(delete_refusal(actor, post))
-    post = _locked_post(post)
-    if post.deleted_at is not None:
+    """Soft-delete a question or an answer (forum.visibility does it: counters, ledger, search).
+    It stays in the database, seen only by moderators and its author. False when it is already
+    deleted."""
+    if post.deleted_at is None:
+        permissions.allow_delete(actor, post)  # refuse before taking any lock
+    post = visibility.lock_post(post)
+    if post.deleted_at is not None and (permissions.is_moderator(actor) or post.author_id == actor.pk):
         return False
-    if not can_delete(actor, post):  # the author's limits, read with the row locked
-        raise PermissionDenied(delete_refusal(actor, post))
-    before = _post_state(post)
-    post.deleted_at = timezone.now()
-    post.deleted_by = actor
-    post.save(update_fields=["deleted_at", "deleted_by"])
-    question_id = post.pk if isinstance(post, Question) else post.question_id
-    if isinstance(post, Answer) and post.held_at is None:
-        Question.objects.filter(pk=question_id).update(answer_count=Greatest(F("answer_count") - 1, 0))
-    reputation_events.record_post_deleted(post=post, actor=actor)
-    search_index_question(question_id)
-    by_author = actor.pk == post.author_id and not is_moderator(actor)
+    permissions.allow_delete(actor, post)  # the author's limits, read with the row locked
+    result = visibility.post_visibility_change(post=post, change=visibility.Change.DELETE, actor=actor)
+    by_author = actor.pk == post.author_id and not permissions.is_moderator(actor)
     audit.record(
         moderator=actor,
         action="deleted",
-        target=post,
+        target=result.post,
         reason=reason or ("Deleted by its author" if by_author else ""),
-        before=before,
-        after=_post_state(post),
+        before=result.before,
+        after=result.after,
         public_note="deleted by its author" if by_author else f"deleted by {actor.name}",
     )
     return True
@@ -524,27 +425,19 @@ def post_delete(*, post, actor, reason: str = "") -> bool:
 def post_restore(*, post, moderator, reason: str = "") -> bool:
     """Undelete: the post is shown again and the ledger gives back exactly what deletion
     reversed. False when it is not deleted."""
-    _check_post(post)
-    _require_moderator(moderator)
-    post = _locked_post(post)
-    if post.deleted_at is None:
+    permissions.allow_moderate(moderator)
+    if post.kind not in ("question", "answer"):
+        raise ValidationError("Only questions and answers are restored here.")
+    result = visibility.post_visibility_change(post=post, change=visibility.Change.RESTORE, actor=moderator)
+    if not result:
         return False
-    before = _post_state(post)
-    post.deleted_at = None
-    post.deleted_by = None
-    post.save(update_fields=["deleted_at", "deleted_by"])
-    question_id = post.pk if isinstance(post, Question) else post.question_id
-    if isinstance(post, Answer) and post.held_at is None:
-        Question.objects.filter(pk=question_id).update(answer_count=F("answer_count") + 1)
-    reputation_events.record_post_restored(post=post, actor=moderator)
-    search_index_question(question_id)
     audit.record(
         moderator=moderator,
         action="restored",
-        target=post,
+        target=result.post,
         reason=reason,
-        before=before,
-        after=_post_state(post),
+        before=result.before,
+        after=result.after,
         public_note=f"restored by {moderator.name}",
     )
     return True

@@ -4,13 +4,13 @@ with its errors beside the fields (400), so everything works without JavaScript.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from forum.models import Answer, Question
-from moderation import closing
+from moderation import closing, permissions
 from moderation.closing_forms import CloseForm, MergeForm, ReasonForm
 from moderation.permissions import moderator_required
 
@@ -31,9 +31,9 @@ def _tools(question: Question) -> str:
 
 def _thread_with_errors(request, question: Question, **forms):
     # The thread page as forum.views builds it, with the failed form in place of a blank one.
-    from forum.views import _thread_context
+    from forum.views import thread_context
 
-    context = _thread_context(request, question.pk, **forms)
+    context = thread_context(request, question.pk, **forms)
     return render(request, "forum/question_detail.html", context, status=400)
 
 
@@ -98,8 +98,7 @@ def _reopen_message(result) -> str:
 
 
 def _require_close_privilege(request) -> None:
-    if not closing.can_vote_to_close(request.user):
-        raise PermissionDenied(closing.close_vote_refusal(request.user))
+    permissions.allow_vote_to_close(request.user)
 
 
 @login_required
@@ -204,8 +203,6 @@ def question_merge(request, pk: int):
 def question_delete(request, pk: int):
     """Member-facing: the asker (while no one's help would be lost) and moderators."""
     question = _question(request, pk)
-    if not closing.can_delete(request.user, question) and question.deleted_at is None:
-        raise PermissionDenied(closing.delete_refusal(request.user, question))
     deleted = closing.post_delete(post=question, actor=request.user, reason=_reason(request))
     if not request.user.is_moderator:
         messages.success(request, "Your question is deleted.")
@@ -219,8 +216,6 @@ def question_delete(request, pk: int):
 def answer_delete(request, pk: int):
     """Member-facing: the answer's author (unless it is accepted) and moderators."""
     answer = _answer(request, pk)
-    if not closing.can_delete(request.user, answer) and answer.deleted_at is None:
-        raise PermissionDenied(closing.delete_refusal(request.user, answer))
     deleted = closing.post_delete(post=answer, actor=request.user, reason=_reason(request))
     messages.success(request, "The answer is deleted." if deleted else "This answer was already deleted.")
     return redirect(f"{answer.question.get_absolute_url()}#answer-{answer.pk}")

@@ -6,18 +6,15 @@ from collections import Counter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
+from forum import visibility
 from forum.models import Answer, Comment, Question
-from moderation import audit
+from moderation import audit, permissions
 from moderation.models import HIDING_REASONS, Flag, FlagReason, FlagStatus, ModerationAction
-from moderation.permissions import is_moderator
 from notifications import triggers as notification_triggers
-from reputation import events as reputation_events
-from reputation.privileges import has_privilege, threshold
 
 # This many different members flagging a post as spam or abuse hide it at once, pending review.
 AUTO_HIDE_FLAGGERS = 3
@@ -36,12 +33,8 @@ REASON_PHRASES = {
 AUTO_HIDDEN_NOTE = "hidden pending moderator review after members flagged it"
 
 
-def post_kind(post) -> str:
-    return type(post).__name__.lower()
-
-
 def flags_on(post):
-    return Flag.objects.filter(**{post_kind(post): post})
+    return Flag.objects.filter(**post.as_filter())
 
 
 def flags_per_day() -> int:
@@ -50,19 +43,6 @@ def flags_per_day() -> int:
 
 def _start_of_utc_day():
     return timezone.now().astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _state(post) -> dict:
-    """What the audit log keeps of a post before and after an action."""
-    return {
-        "hidden_at": _iso(post.hidden_at),
-        "deleted_at": _iso(post.deleted_at),
-        "deleted_by": post.deleted_by_id,
-    }
 
 
 def _reasons_summary(flags) -> str:
@@ -83,16 +63,7 @@ def _note(verb: str, flags, moderator) -> str:
 
 @transaction.atomic
 def flag_create(*, flagger, post, reason: str, duplicate_of_id: int | None = None, text: str = "") -> Flag:
-    if not (flagger and flagger.is_authenticated and flagger.is_active):
-        raise PermissionDenied("Log in to flag a post.")
-    if not has_privilege(flagger, "flag"):
-        raise PermissionDenied(
-            f"Flagging needs {threshold('flag')} reputation; you have {flagger.reputation}."
-        )
-    if post.author_id == flagger.pk:
-        raise ValidationError("You can't flag your own post.", code="own_post")
-    if post.deleted_at is not None:
-        raise ValidationError("This post has already been deleted.", code="deleted")
+    permissions.allow_flag(flagger, post)
     # Lock the flagger: two flags sent at once cannot both slip under the daily limit.
     get_user_model().objects.select_for_update().filter(pk=flagger.pk).exists()
     if flags_on(post).filter(flagger=flagger).exists():
@@ -116,7 +87,7 @@ def flag_create(*, flagger, post, reason: str, duplicate_of_id: int | None = Non
         with transaction.atomic():
             flag = Flag.objects.create(
                 flagger=flagger,
-                **{post_kind(post): post},
+                **post.as_filter(),
                 reason=reason,
                 duplicate_of=duplicate_of,
                 text=text,
@@ -129,7 +100,7 @@ def flag_create(*, flagger, post, reason: str, duplicate_of_id: int | None = Non
 
 
 def _duplicate_target(post, duplicate_of_id: int | None) -> Question:
-    if not isinstance(post, Question):
+    if post.kind != "question":
         raise ValidationError({"reason": "Only a question can be a duplicate of another question."})
     if not duplicate_of_id:
         raise ValidationError(
@@ -145,25 +116,22 @@ def _duplicate_target(post, duplicate_of_id: int | None) -> Question:
 
 def _hide_if_flagged_enough(post) -> bool:
     """Hide the post when enough different members have flagged it as spam or abuse."""
-    model = type(post)
-    locked = model.objects.select_for_update().get(pk=post.pk)
+    locked = visibility.lock_post(post)
     if locked.hidden_at is not None or locked.deleted_at is not None:
         return False
     hiding = flags_on(post).filter(status=FlagStatus.PENDING, reason__in=HIDING_REASONS)
     flaggers = hiding.values("flagger").distinct().count()
     if flaggers < AUTO_HIDE_FLAGGERS:
         return False
-    now = timezone.now()
-    model.objects.filter(pk=post.pk).update(hidden_at=now)
-    before = _state(locked)
-    locked.hidden_at = post.hidden_at = now
+    result = visibility.post_visibility_change(post=locked, change=visibility.Change.HIDE)
+    post.hidden_at = result.post.hidden_at
     audit.record(
         moderator=None,
         action="auto_hidden",
-        target=locked,
+        target=result.post,
         reason=f"{flaggers} members flagged it as spam or abuse",
-        before=before,
-        after=_state(locked),
+        before=result.before,
+        after=result.after,
         public_note=AUTO_HIDDEN_NOTE,
     )
     return True
@@ -172,14 +140,8 @@ def _hide_if_flagged_enough(post) -> bool:
 # --- Handling flags -------------------------------------------------------------------------
 
 
-def _require_moderator(user) -> None:
-    if not is_moderator(user):
-        raise PermissionDenied("Only moderators can handle flags.")
-
-
 def _locked(flag: Flag):
-    post = flag.post
-    return type(post).objects.select_for_update().get(pk=post.pk)
+    return visibility.lock_post(flag.post)
 
 
 def _pending(post) -> list[Flag]:
@@ -199,49 +161,26 @@ def _close_flags(flags, *, status: str, moderator, outcome: str) -> None:
 def flag_accept(*, flag: Flag, moderator, outcome: str) -> int:
     """Accept every pending flag on the flagged post, hiding or deleting it. Returns how many
     flags were accepted."""
-    _require_moderator(moderator)
+    permissions.allow_handle_flags(moderator)
     if outcome not in OUTCOMES:
         raise ValidationError("Choose whether to hide or to delete the post.")
     post = _locked(flag)
     pending = _pending(post)
-    before = _state(post)
-    now = timezone.now()
-    if outcome == "delete":
-        if post.deleted_at is None:
-            post.deleted_at, post.deleted_by = now, moderator
-            post.save(update_fields=["deleted_at", "deleted_by"])
-            _after_deletion(post, moderator)
-        action, verb, result = "deleted", "removed", "deleted"
-    else:
-        if post.hidden_at is None:
-            post.hidden_at = now
-            post.save(update_fields=["hidden_at"])
-        action, verb, result = "hidden", "hidden", "hidden"
-    _close_flags(pending, status=FlagStatus.ACCEPTED, moderator=moderator, outcome=result)
-    notification_triggers.flags_handled(flags=pending, post=post, moderator=moderator, accepted=True)
+    change = visibility.Change.DELETE if outcome == "delete" else visibility.Change.HIDE
+    result = visibility.post_visibility_change(post=post, change=change, actor=moderator)
+    action, verb = ("deleted", "removed") if outcome == "delete" else ("hidden", "hidden")
+    _close_flags(pending, status=FlagStatus.ACCEPTED, moderator=moderator, outcome=action)
+    notification_triggers.flags_handled(flags=pending, post=result.post, moderator=moderator, accepted=True)
     audit.record(
         moderator=moderator,
         action=action,
-        target=post,
+        target=result.post,
         reason=f"Accepted {_reasons_summary(pending)}",
-        before=before,
-        after=_state(post),
+        before=result.before,
+        after=result.after,
         public_note=_note(verb, pending, moderator),
     )
     return len(pending)
-
-
-def _after_deletion(post, moderator) -> None:
-    """Counters stop counting the post, and the ledger reverses what it earned or cost."""
-    if isinstance(post, Answer):
-        Question.objects.filter(pk=post.question_id).update(answer_count=F("answer_count") - 1)
-    if isinstance(post, Comment):
-        parent = Question if post.question_id else Answer
-        parent.objects.filter(pk=post.question_id or post.answer_id, comment_count__gt=0).update(
-            comment_count=F("comment_count") - 1
-        )
-    if isinstance(post, Question | Answer):
-        reputation_events.record_post_deleted(post=post, actor=moderator)
 
 
 def _hidden_by_flags(post) -> bool:
@@ -250,7 +189,7 @@ def _hidden_by_flags(post) -> bool:
         return False
     latest = (
         ModerationAction.objects.filter(
-            target_type=post_kind(post), target_id=post.pk, action__in=["auto_hidden", "hidden"]
+            target_type=post.kind, target_id=post.pk, action__in=["auto_hidden", "hidden"]
         )
         .values_list("action", flat=True)
         .first()
@@ -262,14 +201,15 @@ def _hidden_by_flags(post) -> bool:
 def flag_decline(*, flag: Flag, moderator) -> int:
     """Decline every pending flag on the flagged post; a post the flags hid is shown again.
     Returns how many flags were declined."""
-    _require_moderator(moderator)
+    permissions.allow_handle_flags(moderator)
     post = _locked(flag)
     pending = _pending(post)
-    before = _state(post)
+    before = visibility.state(post)
     unhide = _hidden_by_flags(post)
     if unhide:
-        post.hidden_at = None
-        post.save(update_fields=["hidden_at"])
+        post = visibility.post_visibility_change(
+            post=post, change=visibility.Change.SHOW, actor=moderator
+        ).post
     _close_flags(pending, status=FlagStatus.DECLINED, moderator=moderator, outcome="declined")
     notification_triggers.flags_handled(flags=pending, post=post, moderator=moderator, accepted=False)
     audit.record(
@@ -278,7 +218,7 @@ def flag_decline(*, flag: Flag, moderator) -> int:
         target=post,
         reason=f"Declined {_reasons_summary(pending)}",
         before=before,
-        after=_state(post),
+        after=visibility.state(post),
         public_note=f"shown again by {moderator.name} after review" if unhide else "",
     )
     return len(pending)

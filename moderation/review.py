@@ -4,45 +4,21 @@ the writes (approving and rejecting edits) are forum.services' own."""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import F, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from accounts.selectors import mark_moderators
+from forum import visibility
 from forum.diffs import diff_html
 from forum.models import Answer, Question, Revision, SuggestedEdit
-from forum.search import search_index_question
-from moderation import audit
-from moderation.permissions import is_moderator
-from notifications import triggers as notification_triggers
-from reputation.privileges import has_privilege, threshold
+from moderation import audit, permissions
 
 PER_PAGE = 20
 TABS = {"edits": "Suggested edits", "first-posts": "First posts"}
 HELD_NOTICE = "Your first post is waiting for a moderator; only you can see it for now."
-
-
-# --- Who may review ----------------------------------------------------------------------------
-
-
-def can_review_edits(user) -> bool:
-    """Anyone who may edit others' posts reviews suggestions (moderators hold every privilege)."""
-    return has_privilege(user, "edit_others")
-
-
-def review_refusal(user) -> str:
-    return (
-        f"Reviewing suggested edits needs the edit privilege, {threshold('edit_others')} reputation; "
-        f"you have {user.reputation}."
-    )
-
-
-def can_review_first_posts(user) -> bool:
-    return is_moderator(user)
 
 
 # --- Suggested edits ---------------------------------------------------------------------------
@@ -81,7 +57,7 @@ def pending_edits(viewer):
         answer__isnull=False, answer__deleted_at__isnull=True, answer__question__deleted_at__isnull=True
     )
     suggestions = SuggestedEdit.objects.filter(visible, status=SuggestedEdit.Status.PENDING)
-    if not is_moderator(viewer):
+    if not permissions.is_moderator(viewer):
         # Edit privilege holders cannot edit in locked threads, so cannot review there either.
         suggestions = suggestions.exclude(question__locked_at__isnull=False).exclude(
             answer__question__locked_at__isnull=False
@@ -155,35 +131,20 @@ def held_posts() -> list[HeldItem]:
     return sorted(items, key=lambda item: (item.post.held_at, item.kind, item.post.pk))
 
 
-def _held_post(post):
-    model = type(post)
-    return model.objects.select_for_update().get(pk=post.pk)
-
-
 @transaction.atomic
 def post_release(*, post, moderator) -> bool:
-    """Publish a held first post: everyone sees it from now on. False when it is not held."""
-    if not is_moderator(moderator):
-        raise PermissionDenied("Only moderators can release held posts.")
-    post = _held_post(post)
-    if post.held_at is None:
+    """Publish a held first post: everyone sees it from now on, and it is news (forum.visibility
+    counts it, indexes it and tells watchers). False when it is not held."""
+    permissions.allow_release(moderator)
+    result = visibility.post_visibility_change(post=post, change=visibility.Change.RELEASE, actor=moderator)
+    if not result:
         return False
-    before = {"held_at": post.held_at.isoformat()}
-    post.held_at = None
-    post.save(update_fields=["held_at"])
-    question_id = post.pk if isinstance(post, Question) else post.question_id
-    if isinstance(post, Answer) and post.deleted_at is None:
-        Question.objects.filter(pk=question_id).update(
-            answer_count=F("answer_count") + 1, last_activity_at=timezone.now()
-        )
-    search_index_question(question_id)
     audit.record(
         moderator=moderator,
         action="released",
-        target=post,
+        target=result.post,
         reason="First post released from pre-moderation",
-        before=before,
-        after={"held_at": None},
+        before=result.before,
+        after=result.after,
     )
-    notification_triggers.post_released(post)  # now it is news: watchers, tags, mentions
     return True

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from forum import views as forum_views
 from moderation import appeal_views, closing_views, review_views, views
 
 app_name = "moderation"
@@ -33,8 +34,20 @@ urlpatterns: list = [
     path("answers/<int:pk>/restore/", closing_views.answer_restore, name="answer_restore"),
     # Review queues (moderation/review_views.py).
     path("review/", review_views.review_queue, name="review"),
-    path("review/edits/<int:pk>/approve/", review_views.review_edit_approve, name="review_edit_approve"),
-    path("review/edits/<int:pk>/reject/", review_views.review_edit_reject, name="review_edit_reject"),
+    # Approving and rejecting from the queue are forum's own views (one place for both doors);
+    # they come back to the queue.
+    path(
+        "review/edits/<int:pk>/approve/",
+        forum_views.suggested_edit_approve,
+        {"return_to": "moderation:review"},
+        name="review_edit_approve",
+    ),
+    path(
+        "review/edits/<int:pk>/reject/",
+        forum_views.suggested_edit_reject,
+        {"return_to": "moderation:review"},
+        name="review_edit_reject",
+    ),
     path("review/held/<str:kind>/<int:pk>/release/", review_views.review_release, name="review_release"),
     path(
         "review/held/<str:kind>/<int:pk>/delete/", review_views.review_held_delete, name="review_held_delete"

@@ -3,49 +3,27 @@ one service call, respond."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forum import selectors as forum_selectors
 from forum.models import Question
-from moderation import flags, selectors
+from moderation import flags, permissions, selectors
 from moderation.forms import FlagForm
 from moderation.models import Flag
-from moderation.permissions import can_flag, flag_refusal, moderator_required
+from moderation.permissions import moderator_required
 
 FLAG_THANKS = "Thanks — moderators will review your flag."
-
-
-def _model(kind: str):
-    try:
-        return flags.KINDS[kind]
-    except KeyError as error:
-        raise Http404("No such kind of post.") from error
-
-
-def _thread_of(kind: str, post) -> Question:
-    if kind == "question":
-        return post
-    if kind == "answer":
-        return post.question
-    return post.question or post.answer.question
-
-
-def _post_url(kind: str, post) -> str:
-    url = _thread_of(kind, post).get_absolute_url()
-    return url if kind == "question" else f"{url}#{kind}-{post.pk}"
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def flag(request, kind: str, pk: int):
-    model = _model(kind)
-    related = {"answer": ["question"], "comment": ["question", "answer__question"]}.get(kind, [])
-    post = get_object_or_404(model.objects.visible_to(request.user).select_related("author", *related), pk=pk)
-    if not can_flag(request.user, post):
-        raise PermissionDenied(flag_refusal(request.user, post))
+    post = forum_selectors.post_get(kind, pk, request.user)
+    permissions.allow_flag(request.user, post)
     form = FlagForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -61,11 +39,10 @@ def flag(request, kind: str, pk: int):
             form.add_error(None, error)
         else:
             messages.success(request, FLAG_THANKS)
-            question = _thread_of(kind, post)
-            if not Question.objects.visible_to(request.user).filter(pk=question.pk).exists():
+            if not Question.objects.visible_to(request.user).filter(pk=post.thread_id).exists():
                 return redirect("forum:question_list")  # the flag hid the whole thread
-            return redirect(_post_url(kind, post))
-    context = {"form": form, "post": post, "kind": kind, "post_url": _post_url(kind, post)}
+            return redirect(post.anchor_url)
+    context = {"form": form, "post": post, "kind": kind, "post_url": post.anchor_url}
     return render(request, "moderation/flag.html", context, status=400 if form.errors else 200)
 
 
@@ -77,7 +54,8 @@ def queue(request):
 
 
 def _any_flag_on(kind: str, pk: int) -> Flag:
-    _model(kind)
+    if kind not in forum_selectors.POST_MODELS:
+        raise Http404("No such kind of post.")
     # Any flag on the post will do: the services act on all of the post's pending flags.
     flag = Flag.objects.filter(**{f"{kind}_id": pk}).order_by("pk").first()
     if flag is None:

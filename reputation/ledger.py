@@ -257,6 +257,13 @@ def _apply_vote(event: ReputationEvent) -> list:
         )
     if vote.answer_id and event.payload.get("score", 0) >= 1:
         written.append(_good_neighbour(event, vote.answer))
+    if type(post).objects.filter(pk=post.pk, deleted_at__isnull=False).exists():
+        # The post was deleted before this vote was applied (the vote raced the deletion, or its
+        # event waited out a broker outage). Read now, under the locks of the people involved,
+        # which the deletion's own event takes too. A deleted post holds no credit: the lines
+        # are written and reversed, so restoring the post gives them back like any other.
+        new = [entry for entry in written if entry is not None and entry.reverses_id is None]
+        written += [_reverse(event, entry, "post deleted") for entry in new]
     return written
 
 

@@ -3,7 +3,7 @@ for a reader without the close privilege, so a thread costs what it did."""
 
 from django import template
 
-from moderation import closing
+from moderation import closing, permissions
 from moderation.closing_forms import CloseForm, MergeForm
 
 register = template.Library()
@@ -12,7 +12,7 @@ register = template.Library()
 @register.filter
 def deletable_by(post, user) -> bool:
     """Delete button on an answer: moderators always, its author unless it is accepted."""
-    return closing.can_delete(user, post)
+    return permissions.can_delete(user, post)
 
 
 @register.inclusion_tag("moderation/includes/closing_controls.html", takes_context=True)
@@ -22,7 +22,7 @@ def closing_controls(context, question, answers):
     user = context["user"]
     is_moderator = bool(user.is_authenticated and user.is_moderator)
     state = closing.close_state(user, question)
-    can_delete = closing.can_delete(user, question, answers)
+    can_delete = permissions.can_delete(user, question, answers)
     return {
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),

@@ -218,7 +218,7 @@ def test_a_held_answer_is_not_counted_until_released(client, premoderation):
     assert Answer.objects.get(pk=answer.pk).held_at is None
     assert Question.objects.get(pk=question.pk).answer_count == 1
     line = ModerationAction.objects.get()
-    assert (line.action, line.moderator, line.after) == ("released", moderator, {"held_at": None})
+    assert (line.action, line.moderator, line.after["held_at"]) == ("released", moderator, None)
     assert review.post_release(post=answer, moderator=moderator) is False  # already released
 
 

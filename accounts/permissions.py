@@ -1,0 +1,58 @@
+"""The shape every app's permissions.py follows, and the roles every rule starts from.
+
+A rule is one `allow_<action>(user, ...)` function that returns nothing when the action is
+allowed and raises PermissionDenied with the sentence the person sees when it is not (Misago's
+style). The boolean that templates and lists use is derived from it with `boolean()`, so a
+refusal is written once and the yes/no can never disagree with the message.
+
+Staff status appears in no rule on purpose: it is a flair, shown and never privileged. Powers
+come from reputation (reputation.privileges), the Moderators group, or (for escalation, the
+company's own care work) staff's care role in insights.permissions.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_moderator(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_moderator)
+
+
+def allow_signed_in(user, message: str) -> None:
+    if not is_signed_in(user):
+        raise PermissionDenied(message)
+
+
+def allow_moderator(user, message: str = "Only moderators can do this.") -> None:
+    if not is_moderator(user):
+        raise PermissionDenied(message)
+
+
+def boolean(allow: Callable[..., None]) -> Callable[..., bool]:
+    """`can_x = boolean(allow_x)`: True where allow_x lets the action through."""
+
+    @wraps(allow)
+    def can(*args, **kwargs) -> bool:
+        try:
+            allow(*args, **kwargs)
+        except PermissionDenied:
+            return False
+        return True
+
+    can.__name__ = allow.__name__.replace("allow_", "can_", 1)
+    return can
+
+
+def refusal(allow: Callable[..., None], *args, **kwargs) -> str:
+    """The sentence `allow` refuses with, or "" when it allows."""
+    try:
+        allow(*args, **kwargs)
+    except PermissionDenied as denied:
+        return str(denied)
+    return ""
