@@ -1,0 +1,105 @@
+"""A vote and a moderator's deletion of the same answer, in real concurrent transactions on
+PostgreSQL: whichever commits first, no credit survives on the deleted answer."""
+
+import threading
+import time
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection, connections, transaction
+
+from forum import services
+from forum.models import Answer, Vote
+from moderation import closing
+from reputation import reconcile
+from reputation.ledger import apply_event
+from reputation.models import LedgerEntry, ReputationEvent
+from tests.factories import ModeratorFactory, UserFactory, make_answer, make_question
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_thread(job, errors: list):
+    def run():
+        try:
+            job()
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def apply_pending() -> None:
+    for event_id in ReputationEvent.objects.pending().order_by("pk").values_list("pk", flat=True):
+        apply_event(event_id)
+
+
+def test_a_vote_that_read_the_answer_before_its_deletion_committed_is_refused():
+    assert connection.vendor == "postgresql"
+    answer = make_answer(make_question())
+    voter, moderator = UserFactory(), ModeratorFactory()
+    deleted_uncommitted, commit_now = threading.Event(), threading.Event()
+    errors: list = []
+
+    def delete():
+        with transaction.atomic():
+            closing.post_delete(post=Answer.objects.get(pk=answer.pk), actor=moderator)
+            deleted_uncommitted.set()
+            commit_now.wait(timeout=20)
+
+    def vote():
+        deleted_uncommitted.wait(timeout=20)
+        seen = Answer.objects.get(pk=answer.pk)  # the deletion is not committed: not deleted yet
+        assert seen.deleted_at is None
+        services.vote_cast(voter=voter, post=seen, value=1)
+
+    threads = [in_thread(delete, errors), in_thread(vote, errors)]
+    deleted_uncommitted.wait(timeout=20)
+    time.sleep(0.5)  # the vote is now waiting for the answer's lock
+    commit_now.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert [type(error) for error in errors] == [PermissionDenied]
+    assert "deleted" in str(errors[0])
+    assert not Vote.objects.filter(answer=answer, value=1).exists()
+    apply_pending()
+    assert not LedgerEntry.objects.active().filter(answer=answer).exists()
+    assert reconcile.check().drift == 0
+
+
+def test_a_vote_that_commits_first_is_reversed_by_the_deletion_that_waited_for_it():
+    answer = make_answer(make_question())
+    voter, moderator = UserFactory(), ModeratorFactory()
+    voted_uncommitted, commit_now = threading.Event(), threading.Event()
+    errors: list = []
+
+    def vote():
+        with transaction.atomic():
+            services.vote_cast(voter=voter, post=Answer.objects.get(pk=answer.pk), value=1)
+            voted_uncommitted.set()
+            commit_now.wait(timeout=20)
+
+    def delete():
+        voted_uncommitted.wait(timeout=20)
+        closing.post_delete(post=Answer.objects.get(pk=answer.pk), actor=moderator)
+
+    threads = [in_thread(vote, errors), in_thread(delete, errors)]
+    voted_uncommitted.wait(timeout=20)
+    time.sleep(0.5)  # the deletion is now waiting for the answer's lock
+    commit_now.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert Vote.objects.get(answer=answer).value == 1
+    apply_pending()
+    author = answer.author
+    author.refresh_from_db()
+    assert author.reputation == 1
+    assert not LedgerEntry.objects.active().filter(answer=answer).exists()
+    assert reconcile.check().drift == 0
