@@ -26,7 +26,8 @@ class VisibilityQuerySet(models.QuerySet):
     """Soft-deleted, flag-hidden and held-for-review posts are kept, never shown to everyone."""
 
     def visible(self):
-        return self.filter(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True)
+        """What everyone may see: forum.permissions.visibility_filter for a visitor."""
+        return self.visible_to(None)
 
     def visible_to(self, user):
         """What this viewer may see (forum.permissions.visibility_filter decides): moderators
@@ -98,6 +99,11 @@ class ModeratedPost(models.Model):
     def as_filter(self) -> dict:
         """Keyword arguments that select rows pointing at this post (votes, flags, revisions)."""
         return {self.kind: self}
+
+    def with_lineage(self) -> dict:
+        """This post and those above it by kind ({"comment": …, "answer": …, "question": …}),
+        for rows that point at a post and its thread (notifications)."""
+        return {each.kind: each for each in self.lineage}
 
 
 class QuestionQuerySet(VisibilityQuerySet):

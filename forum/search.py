@@ -56,10 +56,10 @@ SQLITE_BM25_WEIGHTS = (10.0, 2.0, 0.25)
 
 # Private-use characters mark matches inside headlines; the text is escaped before they become
 # <mark> tags, and they are stripped from everything indexed and every query.
-_START, _STOP = "\ue000", "\ue001"
+MARK_START, MARK_STOP = "\ue000", "\ue001"
 # PostgreSQL's parser reads "<word ...>" as an HTML tag and leaves it out of the vector and the
 # headline; what members type is text, so "<" is stored as this stand-in and shown as "&lt;".
-_LT = "\ue002"
+MARK_LT = "\ue002"
 _UNSAFE_CHARS_RE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010ffff]"
 )
@@ -201,9 +201,9 @@ class _Row:
 
 
 # ts_headline options: a text highlighted whole, or the one fragment around the best match.
-PG_HEADLINE_WHOLE = f"HighlightAll=true, StartSel={_START}, StopSel={_STOP}"
+PG_HEADLINE_WHOLE = f"HighlightAll=true, StartSel={MARK_START}, StopSel={MARK_STOP}"
 PG_HEADLINE_FRAGMENT = (
-    f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
+    f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
     "MaxFragments=1"
 )
 
@@ -228,7 +228,7 @@ class _Postgres:
     _snippet_options = (SNIPPET_WORDS * 6, PG_HEADLINE_WHOLE, PG_HEADLINE_FRAGMENT)
 
     def write(self, cursor, question_id: int, title: str, body: str, answers: str) -> None:
-        title, body, answers = (text.replace("<", _LT) for text in (title, body, answers))
+        title, body, answers = (text.replace("<", MARK_LT) for text in (title, body, answers))
         cursor.execute(
             f"""INSERT INTO {TABLE} (question_id, title, body, answers) VALUES (%s, %s, %s, %s)
             ON CONFLICT (question_id) DO UPDATE
@@ -304,7 +304,7 @@ class _SQLite:
                 return [_Row(row[0], row[1]) for row in cursor.fetchall()]
             # highlight() and snippet() need a full-text cursor, so the page's rows are matched
             # again by rowid: cheap, and only for the rows shown.
-            marks = [_START, _STOP]
+            marks = [MARK_START, MARK_STOP]
             cursor.execute(
                 f"""SELECT p.question_id, p.relevance,
                        highlight({TABLE}, 0, %s, %s),
@@ -328,7 +328,7 @@ def _backend():
 # --- Indexing --------------------------------------------------------------------------------
 
 
-def _plain_text(body_html: str) -> str:
+def plain_text(body_html: str) -> str:
     """Rendered Markdown as plain text: what a reader sees, without markup or Markdown syntax."""
     spaced = _BLOCK_END_RE.sub(r"\1 ", body_html or "")
     return " ".join(clean_text(html.unescape(nh3.clean(spaced, tags=set()))).split())
@@ -337,12 +337,12 @@ def _plain_text(body_html: str) -> str:
 def _document(title: str, body_html: str, answer_htmls) -> tuple[str, str, str]:
     answers, size = [], 0
     for answer_html in answer_htmls:
-        text = _plain_text(answer_html)
+        text = plain_text(answer_html)
         answers.append(text)
         size += len(text)
         if size >= MAX_ANSWERS_CHARS:
             break
-    return " ".join(clean_text(title).split()), _plain_text(body_html), "\n".join(answers)[:MAX_ANSWERS_CHARS]
+    return " ".join(clean_text(title).split()), plain_text(body_html), "\n".join(answers)[:MAX_ANSWERS_CHARS]
 
 
 def search_index_question(question_id: int) -> None:
@@ -393,10 +393,10 @@ def search_rebuild(apps=None) -> int:
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def _marked(headline: str | None) -> SafeString:
+def marked_headline(headline: str | None) -> SafeString:
     """Escape everything the member wrote; only the engine's match markers become <mark>."""
-    escaped = html.escape(headline or "").replace(_START, "<mark>").replace(_STOP, "</mark>")
-    escaped = escaped.replace(_LT, "&lt;")
+    escaped = html.escape(headline or "").replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    escaped = escaped.replace(MARK_LT, "&lt;")
     # The markers come in pairs; cleaning again guarantees well-formed output even if not.
     return mark_safe(nh3.clean(escaped, tags={"mark"}, attributes={}))  # noqa: S308
 
@@ -480,13 +480,13 @@ class SearchResults(PagedResults):
             question = by_id.get(row.question_id)
             if question is None:  # deleted between the two queries
                 continue
-            from_answer = _START not in (row.body or "") and _START in (row.answers or "")
+            from_answer = MARK_START not in (row.body or "") and MARK_START in (row.answers or "")
             hits.append(
                 SearchHit(
                     question=question,
                     relevance=row.relevance,
-                    title_html=_marked(row.title) if row.title else _marked(question.title),
-                    snippet_html=_marked(row.answers if from_answer else row.body),
+                    title_html=marked_headline(row.title) if row.title else marked_headline(question.title),
+                    snippet_html=marked_headline(row.answers if from_answer else row.body),
                     snippet_from_answer=from_answer,
                 )
             )

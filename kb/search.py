@@ -19,20 +19,20 @@ from django.db import connection
 from django.utils.safestring import SafeString
 
 from forum.search import (
-    _LT,
-    _START,
-    _STOP,
+    MARK_LT,
+    MARK_START,
+    MARK_STOP,
     PG_HEADLINE_FRAGMENT,
     PG_HEADLINE_WHOLE,
     PG_RANK_WEIGHTS,
     SNIPPET_WORDS,
     PagedResults,
     ParsedQuery,
-    _marked,
-    _plain_text,
     clean_text,
     count_matches,
+    marked_headline,
     parse_query,
+    plain_text,
 )
 from kb.models import Article
 
@@ -59,7 +59,7 @@ class _Postgres:
         WHERE d.vector @@ tsq"""
 
     def write(self, cursor, article_id: int, title: str, summary: str, body: str) -> None:
-        title, summary, body = (text.replace("<", _LT) for text in (title, summary, body))
+        title, summary, body = (text.replace("<", MARK_LT) for text in (title, summary, body))
         cursor.execute(
             f"""INSERT INTO {TABLE} (article_id, title, summary, body) VALUES (%s, %s, %s, %s)
             ON CONFLICT (article_id) DO UPDATE
@@ -121,7 +121,7 @@ class _SQLite:
 
     def page(self, query: ParsedQuery, where: str, params: list, limit: int, offset: int) -> list[_Row]:
         # bm25() is lower for better matches; negated, relevance grows with the match as on PG.
-        marks = [_START, _STOP]
+        marks = [MARK_START, MARK_STOP]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""SELECT {TABLE}.rowid, -bm25({TABLE}, {self._WEIGHTS}) AS relevance,
@@ -147,7 +147,7 @@ def _backend():
 
 
 def _document(title: str, summary: str, body_html: str) -> tuple[str, str, str]:
-    return " ".join(clean_text(title).split()), " ".join(clean_text(summary).split()), _plain_text(body_html)
+    return " ".join(clean_text(title).split()), " ".join(clean_text(summary).split()), plain_text(body_html)
 
 
 def search_index_article(article_id: int) -> None:
@@ -213,14 +213,16 @@ class ArticleSearchResults(PagedResults):
                 continue
             # The summary is shown whole (highlighted) unless only the body matched.
             snippet = (
-                row.summary if _START in (row.summary or "") or _START not in (row.body or "") else row.body
+                row.summary
+                if MARK_START in (row.summary or "") or MARK_START not in (row.body or "")
+                else row.body
             )
             hits.append(
                 ArticleHit(
                     article=article,
                     relevance=row.relevance,
-                    title_html=_marked(row.title) if row.title else _marked(article.title),
-                    snippet_html=_marked(snippet),
+                    title_html=marked_headline(row.title) if row.title else marked_headline(article.title),
+                    snippet_html=marked_headline(snippet),
                 )
             )
         return hits

@@ -3,20 +3,14 @@
 from moderation.models import ModerationAction
 
 
-def target_of(post) -> tuple[str, int]:
-    return type(post).__name__.lower(), post.pk
+def target_of(target) -> tuple[str, int]:
+    """("question", 12), ("user", 4), ("article", 3): the model's name and the row's id."""
+    return target._meta.model_name, target.pk
 
 
-def question_of(post):
-    from forum.models import Answer, Comment, Question
-
-    if isinstance(post, Question):
-        return post
-    if isinstance(post, Answer):
-        return post.question
-    if isinstance(post, Comment):
-        return post.question or post.answer.question
-    return None
+def question_of(target):
+    """The thread a post belongs to (posts share `thread`); None for anything else."""
+    return getattr(target, "thread", None)
 
 
 def record(

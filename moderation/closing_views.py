@@ -5,10 +5,11 @@ with its errors beside the fields (400), so everything works without JavaScript.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from forum import selectors as forum_selectors
 from forum.models import Answer, Question
 from moderation import closing, permissions
 from moderation.closing_forms import CloseForm, MergeForm, ReasonForm
@@ -16,13 +17,11 @@ from moderation.permissions import moderator_required
 
 
 def _question(request, pk: int) -> Question:
-    return get_object_or_404(Question.objects.visible_to(request.user).select_related("author"), pk=pk)
+    return forum_selectors.post_get("question", pk, request.user)
 
 
 def _answer(request, pk: int) -> Answer:
-    return get_object_or_404(
-        Answer.objects.visible_to(request.user).select_related("author", "question"), pk=pk
-    )
+    return forum_selectors.post_get("answer", pk, request.user)
 
 
 def _tools(question: Question) -> str:

@@ -82,15 +82,15 @@ def edit_page(*, viewer, page_number=None) -> tuple[Page, list[EditItem]]:
     mark_moderators([s.editor for s in suggestions] + [s.post.author for s in suggestions])
     items = []
     for suggestion in suggestions:
-        is_question = bool(suggestion.question_id)
         post = suggestion.post
-        current = suggestion.question_revision if is_question else suggestion.answer_revision
+        is_question = post.kind == "question"  # only questions have a title and tags to compare
+        current = getattr(suggestion, f"{post.kind}_revision")
         items.append(
             EditItem(
                 suggestion=suggestion,
                 post=post,
-                kind="question" if is_question else "answer",
-                question=post if is_question else post.question,
+                kind=post.kind,
+                question=post.thread,
                 title=diff_html(post.title, suggestion.title) if is_question else None,
                 tags=diff_html(" ".join(sorted(t.name for t in post.tags.all())), suggestion.tags)
                 if is_question
@@ -126,8 +126,7 @@ def held_posts() -> list[HeldItem]:
         .order_by("held_at", "pk")
     )
     mark_moderators([post.author for post in [*questions, *answers]])
-    items = [HeldItem(post=q, kind="question", question=q) for q in questions]
-    items += [HeldItem(post=a, kind="answer", question=a.question) for a in answers]
+    items = [HeldItem(post=post, kind=post.kind, question=post.thread) for post in [*questions, *answers]]
     return sorted(items, key=lambda item: (item.post.held_at, item.kind, item.post.pk))
 
 

@@ -88,9 +88,7 @@ class FlaggedPost:
 
     @property
     def url(self) -> str:
-        if self.kind == "question":
-            return self.question.get_absolute_url()
-        return f"{self.question.get_absolute_url()}#{self.kind}-{self.post.pk}"
+        return self.post.anchor_url
 
     @property
     def excerpt(self) -> str:
@@ -104,14 +102,6 @@ class FlaggedPost:
     @property
     def first_flagged_at(self):
         return self.flags[0].created_at if self.flags else None
-
-
-def _question_of(kind: str, post) -> Question:
-    if kind == "question":
-        return post
-    if kind == "answer":
-        return post.question
-    return post.question or post.answer.question
 
 
 def flag_queue(*, page_number=None, per_page: int = QUEUE_PER_PAGE) -> Page:
@@ -153,10 +143,10 @@ def flag_queue(*, page_number=None, per_page: int = QUEUE_PER_PAGE) -> Page:
     )
     by_post: dict[tuple[str, int], FlaggedPost] = {}
     for flag in flags:
-        kind = "question" if flag.question_id else "answer" if flag.answer_id else "comment"
-        key = (kind, flag.post.pk)
+        post = flag.post
+        key = (post.kind, post.pk)
         if key not in by_post:
-            by_post[key] = FlaggedPost(kind=kind, post=flag.post, question=_question_of(kind, flag.post))
+            by_post[key] = FlaggedPost(kind=post.kind, post=post, question=post.thread)
         by_post[key].flags.append(flag)
     accuracy = flagger_accuracy(flag.flagger_id for flag in flags)
     for flag in flags:

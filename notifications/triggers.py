@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from accounts.models import MODERATORS_GROUP
-from forum.models import Answer, Comment, Question
+from forum.models import Answer, Comment, ModeratedPost, Question
 from notifications import mentions, selectors
 from notifications.models import Kind, Notification, QuestionWatch, TagPreference
 from notifications.services import notify, question_watch
@@ -26,15 +26,7 @@ def _title(question: Question) -> str:
 
 
 def _is_public(post) -> bool:
-    return post.deleted_at is None and post.hidden_at is None and post.held_at is None
-
-
-def _url(question: Question, post=None) -> str:
-    if isinstance(post, Answer):
-        return f"{question.get_absolute_url()}#answer-{post.pk}"
-    if isinstance(post, Comment):
-        return f"{question.get_absolute_url()}#comment-{post.pk}"
-    return f"{question.get_absolute_url()}#question"
+    return post.is_visible
 
 
 def _notify_mentions(
@@ -55,10 +47,8 @@ def _notify_mentions(
         kind=Kind.MENTION,
         actor=actor,
         text=f"{actor.name} mentioned you in {_title(question)}",
-        url=_url(question, post),
-        question=question,
-        answer=post if isinstance(post, Answer) else None,
-        comment=post if isinstance(post, Comment) else None,
+        url=post.anchor_url,
+        **post.with_lineage(),
     )
 
 
@@ -98,7 +88,7 @@ def _announce_question(question: Question) -> None:
             kind=Kind.TAG_QUESTION,
             actor=author,
             text=f"New question in {name}: {_title(question)}",
-            url=_url(question),
+            url=question.anchor_url,
             question=question,
         )
 
@@ -107,7 +97,7 @@ def post_edited(*, post, editor, previous_html: str) -> None:
     """Members mentioned by an edit, and not before it, hear about it."""
     if not _is_public(post):
         return
-    question = post if isinstance(post, Question) else post.question
+    question = post.thread
     _notify_mentions(
         html=post.body_html, actor=editor, question=question, post=post, previous_html=previous_html
     )
@@ -117,10 +107,8 @@ def post_released(post) -> None:
     """A held first post, released by a moderator, is news now, as if it had just been posted."""
     if not _is_public(post):
         return
-    if isinstance(post, Question):
-        _announce_question(post)
-    elif isinstance(post, Answer):
-        _announce_answer(post)
+    announce = {"question": _announce_question, "answer": _announce_answer}
+    announce[post.kind](post)
 
 
 # --- Answers and comments -------------------------------------------------------------------
@@ -142,7 +130,7 @@ def _announce_answer(answer: Answer) -> None:
         kind=Kind.ANSWER,
         actor=author,
         text=f"{author.name} answered {_title(question)}",
-        url=_url(question, answer),
+        url=answer.anchor_url,
         question=question,
         answer=answer,
     )
@@ -158,18 +146,16 @@ def _announce_answer(answer: Answer) -> None:
 def comment_created(comment: Comment) -> None:
     """The commented post's author and the question's watchers hear, and anyone it mentions."""
     post = comment.post
-    question = post if isinstance(post, Question) else post.question
+    question = post.thread
     author = comment.author
-    on = "an answer to " if isinstance(post, Answer) else ""
+    on = "an answer to " if post.kind == "answer" else ""
     notified = notify(
         recipients=[post.author_id, *selectors.watcher_ids(question.pk)],
         kind=Kind.COMMENT,
         actor=author,
         text=f"{author.name} commented on {on}{_title(question)}",
-        url=_url(question, comment),
-        question=question,
-        answer=post if isinstance(post, Answer) else None,
-        comment=comment,
+        url=comment.anchor_url,
+        **comment.with_lineage(),
     )
     _notify_mentions(
         html=comment.body_html,
@@ -188,7 +174,7 @@ def _asker_credited(answer: Answer, actor, text: str) -> None:
         kind=Kind.ACCEPTED,
         actor=actor,
         text=text.format(actor=actor.name, question=_title(question)),
-        url=_url(question, answer),
+        url=answer.anchor_url,
         question=question,
         answer=answer,
     )
@@ -267,7 +253,7 @@ def moderation_action_recorded(*, action, target) -> None:
     """A moderator's action on someone's post tells its author, with the post's public note.
     Automatic actions (no moderator), actions on one's own post, and actions that changed
     nothing (flags declined on a post left as it was) tell nobody."""
-    if action.moderator_id is None or not isinstance(target, Question | Answer | Comment):
+    if action.moderator_id is None or not isinstance(target, ModeratedPost):
         return
     if target.author_id == action.moderator_id:
         return
@@ -278,39 +264,33 @@ def moderation_action_recorded(*, action, target) -> None:
         return
     moderator = action.moderator
     note = action.public_note or f"{action.action} by {moderator.name}"
-    kind_name = type(target).__name__.lower()
-    where = _title(question) if isinstance(target, Question) else f"on {_title(question)}"
+    where = _title(question) if target.kind == "question" else f"on {_title(question)}"
     notify(
         recipients=[target.author_id],
         kind=Kind.MODERATION,
         actor=moderator,
-        text=f"Your {kind_name} {where}: {note}",
-        url=_url(question, target),
-        question=question,
-        answer=target if isinstance(target, Answer) else None,
-        comment=target if isinstance(target, Comment) else None,
+        text=f"Your {target.kind} {where}: {note}",
+        url=target.anchor_url,
+        **target.with_lineage(),
     )
 
 
 def flags_handled(*, flags, post, moderator, accepted: bool) -> None:
     """Each member whose flag a moderator handled hears the outcome."""
-    from moderation.audit import question_of
-
-    question = question_of(post)
-    kind_name = type(post).__name__.lower()
-    article = "an" if kind_name[0] in "aeiou" else "a"
+    question = post.thread
+    article = "an" if post.kind[0] in "aeiou" else "a"
     if accepted:
         gone = "removed" if post.deleted_at else "hidden"
         outcome = f"a moderator agreed and the post is {gone}. Thank you"
     else:
         outcome = "a moderator reviewed it and left the post as it is"
     # A flagged question that is now hidden or removed has no page left to link to.
-    question_gone = isinstance(post, Question) and not _is_public(post)
+    question_gone = post.kind == "question" and not _is_public(post)
     notify(
         recipients=[flag.flagger_id for flag in flags],
         kind=Kind.FLAG_HANDLED,
         actor=moderator,
-        text=f"Your flag on {article} {kind_name} in {_title(question)}: {outcome}.",
-        url=reverse("forum:question_list") if question_gone else _url(question, post),
+        text=f"Your flag on {article} {post.kind} in {_title(question)}: {outcome}.",
+        url=reverse("forum:question_list") if question_gone else post.anchor_url,
         question=question,
     )

@@ -105,8 +105,5 @@ def record_answer_became_knowledge(*, answer, article_id: int, actor) -> Reputat
 
 
 def _post_fields(post) -> dict:
-    from forum.models import Question
-
-    if isinstance(post, Question):
-        return {"question": post}
-    return {"answer": post, "question_id": post.question_id}
+    """An event names the post and its question (for an answer, both)."""
+    return {post.kind: post, "question_id": post.thread_id}

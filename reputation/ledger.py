@@ -237,7 +237,7 @@ def _apply_vote(event: ReputationEvent) -> list:
     elif vote.question_id and vote.question_id == event.question_id:
         vote.question = event.question
     post = vote.answer or vote.question
-    links = {"vote": vote, "question_id": vote.question_id or post.question_id, "answer_id": vote.answer_id}
+    links = {"vote": vote, "question_id": post.thread_id, "answer_id": vote.answer_id}
     reason = "vote retracted" if value == 0 else "vote changed"
     written = [_reverse(event, entry, reason) for entry in LedgerEntry.objects.active().filter(vote=vote)]
     for rule, who in rules.vote_rules(on_answer=vote.answer_id is not None, value=value):
