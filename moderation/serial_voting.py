@@ -59,12 +59,17 @@ class Finding:
     vote_ids: set[int] = field(default_factory=set)
     patterns: set[str] = field(default_factory=set)  # "serial", "reciprocal"
 
-    def describe(self) -> str:
+    def describe(self, *, voter, author) -> str:
+        """The audit line's reason, in names: the ids stay in its `after` and the target."""
         kinds = " and ".join(sorted(self.patterns))
         return (
-            f"{len(self.vote_ids)} up-votes by user {self.voter_id} on posts by user {self.author_id} "
+            f"{len(self.vote_ids)} up-votes by {_name(voter)} on posts by {_name(author)} "
             f"({kinds} voting within {WINDOW.total_seconds() / 3600:.0f} hours)"
         )
+
+
+def _name(user) -> str:
+    return user.name if user is not None else "a deleted member"
 
 
 # --- Finding ---------------------------------------------------------------------------------
@@ -156,11 +161,12 @@ def _neutralise_one(finding: Finding) -> list[int]:
     if not entry_ids:
         return []
     events.record_fraud_reversal(entry_ids=entry_ids, actor=None, reason=SERIAL_VOTING_REASON)
+    voter = User.objects.filter(pk=finding.voter_id).first()
     audit.record(
         moderator=None,
         action=AUDIT_ACTION,
         target=author,
-        reason=finding.describe(),
+        reason=finding.describe(voter=voter, author=author),
         after={
             "voter_id": finding.voter_id,
             "vote_ids": sorted(finding.vote_ids),

@@ -14,13 +14,3 @@ def flaggable_by(post, user) -> bool:
 @register.filter
 def action_label(action: str) -> str:
     return selectors.action_label(action)
-
-
-@register.filter
-def target_url(entry) -> str:
-    return selectors.target_url(entry)
-
-
-@register.filter
-def changes(entry) -> list:
-    return selectors.changes(entry)
