@@ -385,7 +385,7 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
         moderator=moderator,
         action="merged",
         target=source,
-        reason=f"Merged into question {into.pk}; moved answers {moved_ids}",
+        reason=f"Merged into “{into.title}”; moved {len(moved_ids)} answer{'' if len(moved_ids) == 1 else 's'}",
         before=before,
         after={**_question_state(source), "moved_answers": moved_ids},
         public_note=f"merged into “{into.title}” by {moderator.name}",

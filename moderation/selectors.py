@@ -476,12 +476,14 @@ def _parsed(value: str) -> dt.datetime | None:
 def _reason(entry: ModerationAction, lookup: _Lookup) -> Phrase:
     """The reason as written, except the ones written with raw ids, which are rebuilt in words."""
     reason = entry.reason or ""
-    if entry.action == "merged" and (match := MERGE_REASON.fullmatch(reason)):
-        after = entry.after or {}
+    after = entry.after or {}
+    match = MERGE_REASON.fullmatch(reason) if entry.action == "merged" else None
+    if entry.action == "merged" and (match or after.get("merged_into")):
+        # Rebuilt from the ids kept in `after` (older entries wrote them into the reason too).
         into = after.get("merged_into") or int(match[1])
         moved = after.get("moved_answers")
         if not isinstance(moved, list):
-            moved = [part for part in match[2].split(",") if part.strip()]
+            moved = [part for part in match[2].split(",") if part.strip()] if match else []
         tail = f"; moved {_plural(len(moved), 'answer', 'answers')}" if moved else "; no answers to move"
         return [Piece("Merged into "), lookup.question(into), Piece(tail)]
     if entry.action == SERIAL_VOTING_ACTION and (match := SERIAL_VOTING_REASON_WITH_IDS.fullmatch(reason)):
