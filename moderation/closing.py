@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from forum import visibility
@@ -385,7 +386,7 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
         moderator=moderator,
         action="merged",
         target=source,
-        reason=f"Merged into “{into.title}”; moved {len(moved_ids)} answer{'' if len(moved_ids) == 1 else 's'}",
+        reason=f"Merged into “{into.title}”; moved {len(moved_ids)} answer{pluralize(len(moved_ids))}",
         before=before,
         after={**_question_state(source), "moved_answers": moved_ids},
         public_note=f"merged into “{into.title}” by {moderator.name}",
