@@ -6,7 +6,7 @@ style). The boolean that templates and lists use is derived from it with `boolea
 refusal is written once and the yes/no can never disagree with the message.
 
 Staff status appears in no rule on purpose: it is a flair, shown and never privileged. Powers
-come from reputation (reputation.privileges), the Moderators group, or (for escalation, the
+come from reputation (accounts.privileges), the Moderators group, or (for escalation, the
 company's own care work) staff's care role in insights.permissions.
 """
 

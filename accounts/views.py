@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.services import profile_update
-from reputation.selectors import member_summary
 
 
 def profile(request, username: str):
     member = get_object_or_404(User, username=username, is_active=True)
-    return render(request, "accounts/profile.html", {"member": member, "summary": member_summary(member)})
+    # The reputation summary comes from reputation's template tag: accounts does not import it.
+    return render(request, "accounts/profile.html", {"member": member})
 
 
 @login_required

@@ -326,7 +326,7 @@ COMMONPLACE_FLAGS_PER_DAY = env_int("COMMONPLACE_FLAGS_PER_DAY", 10)
 COMMONPLACE_LIVE_POLL_SECONDS = env_int("COMMONPLACE_LIVE_POLL_SECONDS", 10)
 # How often a signed-in page redraws the nav's unread-notifications count.
 COMMONPLACE_UNREAD_POLL_SECONDS = env_int("COMMONPLACE_UNREAD_POLL_SECONDS", 30)
-# Posting limits (moderation/abuse.py), the same for every role. A "new account" joined under
+# Posting limits (forum/limits.py), the same for every role. A "new account" joined under
 # NEW_ACCOUNT_AGE_HOURS ago or has under NEW_ACCOUNT_REPUTATION; the pause applies to everyone.
 COMMONPLACE_POST_LIMITS_ENABLED = env_bool("COMMONPLACE_POST_LIMITS_ENABLED", True)
 COMMONPLACE_NEW_ACCOUNT_AGE_HOURS = env_int("COMMONPLACE_NEW_ACCOUNT_AGE_HOURS", 24)

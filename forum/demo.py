@@ -23,6 +23,7 @@ from django.db.models import Q as Where
 from django.utils import timezone
 
 from forum import services
+from forum.limits import limits_disabled
 from forum.models import (
     BODY_MAX,
     BODY_MIN,
@@ -37,7 +38,6 @@ from forum.models import (
     Vote,
 )
 from forum.tags import validate_tags
-from moderation.abuse import limits_disabled
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://commonplace.example/demo-content")
 

@@ -21,7 +21,7 @@ from django.db.models import Exists, Q
 
 from accounts.models import MODERATORS_GROUP
 from accounts.permissions import allow_signed_in, boolean, is_moderator
-from reputation.privileges import has_privilege, threshold
+from accounts.privileges import has_privilege, threshold
 
 LOCKED = "This question is locked: it takes no new answers, comments or votes."
 

@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from forum import selectors
+from forum.extensions import extensions
 from forum.search import MAX_QUERY_CHARS, STATUSES, clean_text, search_questions, similar_questions
-from kb.search import search_articles
 
 
 def _param(request, name: str, limit: int) -> str:
@@ -22,21 +22,18 @@ def search(request):
         status = ""
     results = search_questions(q, tag=tag or None, status=status or None) if q else None
     searchable = results is not None and bool(results.query)
-    # Curated articles come first: the best answer to most questions is already written up.
-    articles = search_articles(q, tag=tag or None)[:3] if searchable else []
-    return render(
-        request,
-        "forum/search.html",
-        {
-            "q": q,
-            "tag": tag,
-            "status": status,
-            "statuses": STATUSES,
-            "searchable": searchable,
-            "articles": articles,
-            "page": selectors.paginate(results, request.GET.get("page")) if results is not None else None,
-        },
-    )
+    context = {
+        "q": q,
+        "tag": tag,
+        "status": status,
+        "statuses": STATUSES,
+        "searchable": searchable,
+        "page": selectors.paginate(results, request.GET.get("page")) if results is not None else None,
+    }
+    if searchable:  # sections listed before the questions: the knowledge base's articles
+        for section in extensions.search_sections:
+            context.update(section(q, tag or None))
+    return render(request, "forum/search.html", context)
 
 
 @require_GET

@@ -13,10 +13,8 @@ from taggit.models import Tag
 from accounts.selectors import mark_moderators
 from forum import permissions
 from forum.diffs import diff_html
+from forum.extensions import extensions
 from forum.models import Answer, Comment, Question, Revision, SuggestedEdit, Vote
-from insights import selectors as insights_selectors
-from moderation import selectors as moderation_selectors
-from notifications import selectors as notification_selectors
 
 SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
@@ -37,18 +35,17 @@ def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
 
 
 def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None) -> QuerySet:
-    """With a `viewer` and no tag chosen, questions in tags the viewer ignores are left out."""
+    """Visible questions in a sort's order. The apps above add to it (forum.extensions): with a
+    `viewer` and no tag chosen, questions in tags the viewer ignores are left out (notifications),
+    and "Needs help" shows each question's "I have this too" count (insights)."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     questions = Question.objects.visible()
     if sort in ("unanswered", "waiting"):
         questions = questions.unanswered()
-    if sort == "waiting":
-        questions = questions.annotate(me_too_count=insights_selectors.me_too_count())
     if tag:
         questions = questions.filter(tags__slug=tag)
-    elif viewer is not None:
-        questions = notification_selectors.without_ignored_tags(questions, viewer)
+    questions = extensions.apply(extensions.question_list, questions, sort, tag, viewer)
     return _with_authors(questions).prefetch_related("tags").order_by(*SORTS[sort][1])
 
 
@@ -90,20 +87,14 @@ def thread_get(*, pk: int, viewer) -> Thread:
     """A question with its answers (accepted first, then score, then oldest) and all comments,
     in a fixed number of queries however many answers and comments there are."""
     comments = Comment.objects.visible_to(viewer).select_related("author").order_by("created_at", "pk")
-    question = get_object_or_404(
+    questions = (
         Question.objects.visible_to(viewer)
-        # The knowledge-base article the thread became, if any, in the same query (title and slug).
-        .select_related("author", "duplicate_of", "kb_article")
-        .defer("kb_article__summary", "kb_article__body", "kb_article__body_html")
-        # "I have this too" (count, and whether the viewer said so) and any escalation to
-        # private follow-up, also in the same query.
-        .select_related("escalation__opened_by", "escalation__outcome_by")
-        .annotate(**insights_selectors.question_annotations(viewer))
-        # Whether the viewer watches the question (the Watch button), in the same query too.
-        .annotate(**notification_selectors.watch_annotation(viewer))
-        .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list")),
-        pk=pk,
+        .select_related("author", "duplicate_of")
+        .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list"))
     )
+    # The apps above add what they show, in this same query (forum.extensions): the article the
+    # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
+    question = get_object_or_404(extensions.apply(extensions.thread_question, questions, viewer), pk=pk)
     answers = list(
         Answer.objects.visible_to(viewer)
         .filter(question=question)
@@ -124,7 +115,8 @@ def thread_get(*, pk: int, viewer) -> Thread:
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
     mark_moderators(people)
-    moderation_selectors.public_notes_attach(question=question, answers=answers)
+    for attach in extensions.thread_attach:  # moderators' public notes, in one query
+        attach(question, answers, viewer)
     return Thread(
         question=question,
         answers=answers,
@@ -193,9 +185,7 @@ def tag_list(*, query: str = "") -> QuerySet:
 
 def tag_get(slug: str, viewer=None) -> Tag:
     """With a `viewer`, the tag carries `viewer_tag_mode` (watch, ignore or None), same query."""
-    return get_object_or_404(
-        Tag.objects.annotate(**notification_selectors.tag_mode_annotation(viewer)), slug=slug
-    )
+    return get_object_or_404(extensions.apply(extensions.tag, Tag.objects.all(), viewer), slug=slug)
 
 
 # --- Suggested edits ------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from forum import permissions, visibility
+from forum import permissions, signals, visibility
+from forum.limits import check_post_allowed
 from forum.markdown import render_markdown
 from forum.models import (
     ALSO_HELPED_MAX,
@@ -21,8 +22,6 @@ from forum.models import (
     Vote,
 )
 from forum.search import search_index_question
-from moderation.abuse import check_post_allowed
-from notifications import triggers as notification_triggers
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
 
@@ -91,7 +90,7 @@ def question_create(
             question.tags.set(tags)
             _record_revision(question, editor=author)
             search_index_question(question.pk)
-            notification_triggers.question_created(question)
+            signals.question_created.send(sender=Question, question=question)
     except IntegrityError:
         # Two copies of one form raced past the check above; the first one won.
         existing = Question.objects.filter(author=author, submission_token=submission_token).first()
@@ -128,7 +127,7 @@ def _apply_question_edit(question: Question, *, editor, title: str, body: str, t
     question.save(update_fields=["title", "slug", "body", "body_html", "edited_at", "last_activity_at"])
     question.tags.set(tags)
     search_index_question(question.pk)
-    notification_triggers.post_edited(post=question, editor=editor, previous_html=previous_html)
+    signals.post_edited.send(sender=Question, post=question, editor=editor, previous_html=previous_html)
     return _record_revision(question, editor=editor, summary=summary)
 
 
@@ -157,7 +156,7 @@ def answer_create(
                 _touch_question(question.pk, answer_count=1)
             transaction.on_commit(lambda: award_badges_later(author.pk))
             search_index_question(question.pk)
-            notification_triggers.answer_created(answer)
+            signals.answer_created.send(sender=Answer, answer=answer)
     except IntegrityError:
         existing = Answer.objects.filter(author=author, submission_token=submission_token).first()
         if existing is None:
@@ -183,7 +182,7 @@ def _apply_answer_edit(answer: Answer, *, editor, body: str, summary: str):
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _touch_question(answer.question_id)
     search_index_question(answer.question_id)
-    notification_triggers.post_edited(post=answer, editor=editor, previous_html=previous_html)
+    signals.post_edited.send(sender=Answer, post=answer, editor=editor, previous_html=previous_html)
     return _record_revision(answer, editor=editor, summary=summary)
 
 
@@ -224,7 +223,7 @@ def comment_create(
             )
             type(post).objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
             _touch_question(post.thread_id)
-            notification_triggers.comment_created(comment)
+            signals.comment_created.send(sender=Comment, comment=comment)
     except IntegrityError:
         existing = Comment.objects.filter(author=author, submission_token=submission_token).first()
         if existing is None:
@@ -287,7 +286,7 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
         if AlsoHelped.objects.filter(answer=answer).delete()[0]:
             reputation_events.record_also_helped(answer=answer, actor=user, on=False)
         reputation_events.record_accept(answer=answer, actor=user, on=True)
-        notification_triggers.answer_accepted(answer=answer, actor=user)
+        signals.answer_accepted.send(sender=Answer, answer=answer, actor=user)
     return accepted
 
 
@@ -308,7 +307,7 @@ def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
         raise ValidationError(f"You can mark at most {ALSO_HELPED_MAX} answers as also helped.")
     AlsoHelped.objects.create(question=question, answer=answer)
     reputation_events.record_also_helped(answer=answer, actor=user, on=True)
-    notification_triggers.answer_also_helped(answer=answer, actor=user)
+    signals.answer_also_helped.send(sender=Answer, answer=answer, actor=user)
     return True
 
 

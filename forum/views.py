@@ -21,9 +21,9 @@ from forum.forms import (
     SuggestedEditRejectForm,
     VoteForm,
 )
+from forum.limits import PostLimited
 from forum.markdown import render_markdown
 from forum.models import Revision
-from moderation.abuse import PostLimited
 
 VIEWED_SESSION_KEY = "viewed_questions"
 

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from forum import signals
 from forum.models import Answer, Comment, Question
 from forum.search import search_index_question
-from notifications import triggers as notification_triggers
 from reputation import events as reputation_events
 
 
@@ -142,5 +142,5 @@ def post_visibility_change(*, post, change: Change, actor=None) -> VisibilityCha
     if change == Change.RELEASE:
         if post.kind == "answer":
             Question.objects.filter(pk=post.question_id).update(last_activity_at=timezone.now())
-        notification_triggers.post_released(post)  # now it is news: watchers, tags, mentions
+        signals.post_released.send(sender=type(post), post=post)  # now it is news: watchers, tags, mentions
     return VisibilityChanged(post=post, changed=True, before=before, after=state(post))

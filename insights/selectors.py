@@ -5,7 +5,7 @@ and lists join into the query they already make."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -76,3 +76,19 @@ def valid_period(raw) -> int:
     except (TypeError, ValueError):
         return figures.DEFAULT_PERIOD
     return period if period in figures.PERIODS else figures.DEFAULT_PERIOD
+
+
+# --- What insights adds to the forum's pages (registered in apps.py) ---------------------------
+
+
+def thread_question(questions: QuerySet, viewer) -> QuerySet:
+    """The thread page's "I have this too" (count, and whether the viewer said so) and any
+    private follow-up, in the question's own query."""
+    return questions.select_related("escalation__opened_by", "escalation__outcome_by").annotate(
+        **question_annotations(viewer)
+    )
+
+
+def question_list(questions: QuerySet, sort: str, tag, viewer) -> QuerySet:
+    """ "Needs help" shows how many members have each problem too (shown, never used to order)."""
+    return questions.annotate(me_too_count=me_too_count()) if sort == "waiting" else questions

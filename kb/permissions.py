@@ -5,7 +5,7 @@ explained in accounts.permissions."""
 from django.core.exceptions import PermissionDenied
 
 from accounts.permissions import allow_signed_in, boolean
-from reputation.privileges import has_privilege, threshold
+from accounts.privileges import has_privilege, threshold
 
 
 def allow_curate(user) -> None:

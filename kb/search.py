@@ -233,3 +233,9 @@ def search_articles(q: str, *, tag: str | None = None) -> ArticleSearchResults:
     a match in the title outranks one in the summary, which outranks one only in the body; ties
     go to the more recently verified article. ``tag`` is a tag slug."""
     return ArticleSearchResults(parse_query(q), tag=tag)
+
+
+def search_section(q: str, tag: str | None) -> dict:
+    """Registered on the site's search page (apps.py): curated articles come first, since the
+    best answer to most questions is already written up."""
+    return {"articles": search_articles(q, tag=tag)[:3]}

@@ -139,3 +139,11 @@ def revision_diffs(article: Article) -> list[RevisionDiff]:
         )
         previous = revision
     return list(reversed(diffs))
+
+
+def thread_article(questions, viewer):
+    """Registered on the forum's thread page (apps.py): the article the thread became, if any,
+    in the question's own query (title and slug only)."""
+    return questions.select_related("kb_article").defer(
+        "kb_article__summary", "kb_article__body", "kb_article__body_html"
+    )

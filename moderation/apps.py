@@ -6,4 +6,7 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self):
-        from moderation import signals  # noqa: F401  (connects the login receiver)
+        from forum.extensions import extensions
+        from moderation import selectors, signals  # noqa: F401  (signals: connects the login receiver)
+
+        extensions.thread_attach.append(selectors.thread_public_notes)

@@ -8,8 +8,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from accounts.permissions import allow_moderator, allow_signed_in, boolean, is_moderator
+from accounts.privileges import has_privilege, threshold
 from forum.permissions import allow_touch_post
-from reputation.privileges import has_privilege, threshold
 
 __all__ = ["is_moderator"]  # re-exported: moderation code asks "is this a moderator?" here
 

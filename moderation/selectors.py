@@ -6,6 +6,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Min, Q, QuerySet
@@ -15,7 +16,6 @@ from django.utils.text import Truncator
 
 from accounts.selectors import mark_moderators
 from forum.models import Answer, CloseReason, Comment, Question
-from kb.models import Article
 from moderation.models import Flag, FlagReason, FlagStatus, ModerationAction
 from moderation.serial_voting import AUDIT_ACTION as SERIAL_VOTING_ACTION
 
@@ -335,7 +335,8 @@ class _Lookup:
                 "answer__question__title",
                 "answer__question__slug",
             ),
-            "article": Article.objects.only("pk", "title", "slug"),
+            # By name, as a foreign key would: the knowledge base sits above moderation.
+            "article": apps.get_model("kb", "Article").objects.only("pk", "title", "slug"),
         }
         self.found = {
             kind: querysets[kind].order_by().in_bulk(sorted(ids))
@@ -538,3 +539,8 @@ def public_notes_attach(*, question: Question, answers) -> None:
         post.public_notes = notes.get((kind, post.pk), [])
         for comment in getattr(post, "comment_list", []):
             comment.public_notes = notes.get(("comment", comment.pk), [])
+
+
+def thread_public_notes(question: Question, answers, viewer) -> None:
+    """Registered on the forum's thread page (apps.py): its public notes, in one query."""
+    public_notes_attach(question=question, answers=answers)

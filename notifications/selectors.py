@@ -121,3 +121,23 @@ def tag_preferences(user) -> dict[str, list]:
     for row in rows:
         by_mode[row.mode].append(row.tag)
     return by_mode
+
+
+# --- What notifications adds to the forum's pages (registered in apps.py) -----------------------
+
+
+def thread_question(questions: QuerySet, viewer) -> QuerySet:
+    """Whether the viewer watches the question (the Watch button), in the question's query."""
+    return questions.annotate(**watch_annotation(viewer))
+
+
+def question_list(questions: QuerySet, sort: str, tag, viewer) -> QuerySet:
+    """With a viewer and no tag chosen, questions in tags the viewer ignores are left out."""
+    if tag or viewer is None:
+        return questions
+    return without_ignored_tags(questions, viewer)
+
+
+def tag_with_mode(tags: QuerySet, viewer) -> QuerySet:
+    """With a viewer, a tag carries `viewer_tag_mode` (watch, ignore or None), same query."""
+    return tags.annotate(**tag_mode_annotation(viewer))

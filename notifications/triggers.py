@@ -11,12 +11,11 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from accounts.models import MODERATORS_GROUP
+from accounts.privileges import PRIVILEGES, threshold
 from forum.models import Answer, Comment, ModeratedPost, Question
 from notifications import mentions, selectors
 from notifications.models import Kind, Notification, QuestionWatch, TagPreference
 from notifications.services import notify, question_watch
-from reputation.badges import BY_SLUG as BADGES
-from reputation.privileges import PRIVILEGES, threshold
 
 TITLE_CHARS = 80
 
@@ -191,8 +190,10 @@ def answer_also_helped(*, answer: Answer, actor) -> None:
 # --- Achievements ---------------------------------------------------------------------------
 
 
-def badge_awarded(*, user_id: int, slug: str) -> None:
-    badge = BADGES[slug]
+def badge_awarded(*, user_id: int, badge) -> None:
+    """`badge` is reputation.badges' Badge (slug, name, criteria), passed in: the ledger sits
+    above notifications and tells it, never the other way round."""
+    slug = badge.slug
     notify(
         recipients=[user_id],
         kind=Kind.ACHIEVEMENT,

@@ -111,7 +111,7 @@ def award_badges(user_id: int) -> list[str]:
         try:
             with transaction.atomic():
                 BadgeAward.objects.create(user_id=user_id, badge=slug, answer=answer)
-                badge_awarded(user_id=user_id, slug=slug)  # in the award's transaction
+                badge_awarded(user_id=user_id, badge=BY_SLUG[slug])  # in the award's transaction
         except IntegrityError:
             continue
         awarded.append(slug)

@@ -9,8 +9,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from accounts import privileges
 from accounts.selectors import mark_moderators
-from reputation import privileges, rules
+from reputation import rules
 from reputation.badges import BADGES, BY_SLUG, Badge
 from reputation.models import BadgeAward, LedgerEntry
 

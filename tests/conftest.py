@@ -33,7 +33,7 @@ def _eager_celery_unless_integration(request):
 @pytest.fixture(autouse=True)
 def _post_limits_only_when_marked(request, settings):
     """Tests post far faster than the one-post-per-15-seconds rule allows; only tests marked
-    `post_limits` run with the posting limits of moderation/abuse.py switched on."""
+    `post_limits` run with the posting limits of forum/limits.py switched on."""
     settings.COMMONPLACE_POST_LIMITS_ENABLED = request.node.get_closest_marker("post_limits") is not None
 
 

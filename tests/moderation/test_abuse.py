@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
+from forum.limits import PostLimited, check_post_allowed, count_links, limits_disabled
 from forum.models import Answer, Question
-from moderation.abuse import PostLimited, check_post_allowed, count_links, limits_disabled
 from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question
 
 pytestmark = [pytest.mark.django_db, pytest.mark.post_limits]
