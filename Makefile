@@ -44,6 +44,8 @@ test-e2e: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_private_names.py
 	DATABASE_URL= REDIS_URL= $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
