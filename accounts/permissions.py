@@ -56,3 +56,9 @@ def refusal(allow: Callable[..., None], *args, **kwargs) -> str:
     except PermissionDenied as denied:
         return str(denied)
     return ""
+
+
+def allow_edit_profile(user, member) -> None:
+    allow_signed_in(user, "Log in to edit your profile.")
+    if member.pk != user.pk:
+        raise PermissionDenied("You can only edit your own profile.")

@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts import permissions
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.services import profile_update
@@ -17,8 +17,7 @@ def profile(request, username: str):
 @login_required
 def profile_edit(request, username: str):
     member = get_object_or_404(User, username=username, is_active=True)
-    if member.pk != request.user.pk:
-        raise PermissionDenied("You can only edit your own profile.")
+    permissions.allow_edit_profile(request.user, member)
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         profile_update(user=member, **form.cleaned_data)

@@ -15,6 +15,7 @@ flagged, edited, accepted) is decided here too, for every page, feed and action:
 Staff status appears nowhere here on purpose: it is shown, never privileged.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Q
@@ -82,6 +83,12 @@ def allow_touch_post(post, doing: str) -> None:
                 f"{what} is hidden while moderators review flags on it, so {it} can't be {doing}."
             )
         raise PermissionDenied(f"{what} is waiting for a moderator's review, so {it} can't be {doing}.")
+
+
+def first_posts_held_for(author) -> bool:
+    """With pre-moderation on (COMMONPLACE_PREMODERATE_FIRST_POSTS), a new account's first post
+    waits for a moderator; moderators' posts never do."""
+    return bool(getattr(settings, "COMMONPLACE_PREMODERATE_FIRST_POSTS", False)) and not is_moderator(author)
 
 
 def is_frozen(post) -> bool:

@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -39,7 +38,7 @@ def _touch_question(question_id: int, **counters) -> None:
 def _first_post_held_at(author):
     """With pre-moderation on, a new account's first post (no question or answer before it)
     waits for a moderator in /moderation/review/. Moderators' posts are never held."""
-    if not getattr(settings, "COMMONPLACE_PREMODERATE_FIRST_POSTS", False) or author.is_moderator:
+    if not permissions.first_posts_held_for(author):
         return None
     if Question.objects.filter(author=author).exists() or Answer.objects.filter(author=author).exists():
         return None

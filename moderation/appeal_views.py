@@ -7,13 +7,12 @@ same queue as every other flag. Only the entry's owner may appeal it."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from moderation import serial_voting
+from moderation import permissions, serial_voting
 from reputation.models import LedgerEntry
 
 
@@ -36,8 +35,7 @@ def appeal(request, entry_id: int):
     )
     if not serial_voting.is_appealable(entry):
         raise Http404("This entry is not a serial voting reversal.")
-    if entry.user_id != request.user.pk:
-        raise PermissionDenied("Only the member whose reputation was reversed can ask for a review.")
+    permissions.allow_appeal(request.user, entry)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _, created = serial_voting.appeal_create(

@@ -111,3 +111,13 @@ can_release = boolean(allow_release)
 can_flag = boolean(allow_flag)
 can_vote_to_close = boolean(allow_vote_to_close)
 can_delete = boolean(allow_delete)
+
+
+def allow_appeal(user, entry) -> None:
+    """Ask a moderator to review a serial-voting reversal: only its owner may."""
+    allow_signed_in(user, "Log in to ask for a review.")
+    if entry.user_id != user.pk:
+        raise PermissionDenied("Only the member whose reputation was reversed can ask for a review.")
+
+
+can_appeal = boolean(allow_appeal)

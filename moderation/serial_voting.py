@@ -30,12 +30,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from moderation import audit
+from moderation import audit, permissions
 from moderation.models import Flag, FlagReason
 from reputation import events
 from reputation.models import EventKind, LedgerEntry, ReputationEvent
@@ -206,8 +206,9 @@ def appeal_create(*, entry: LedgerEntry, member, text: str) -> tuple[Flag | None
     """Flag the voted post for a moderator, on behalf of the member whose reputation a serial
     voting reversal took back. Returns (flag, created); created is False, and nothing changes,
     when the member has already flagged that post (one flag per member per post)."""
-    if entry.user_id != member.pk or not is_appealable(entry):
-        raise PermissionDenied("Only the member whose reputation was reversed can ask for a review.")
+    permissions.allow_appeal(member, entry)
+    if not is_appealable(entry):
+        raise ValidationError("This entry is not a serial voting reversal.")
     post_field = {"answer": entry.answer} if entry.answer_id else {"question": entry.question}
     existing = Flag.objects.filter(flagger=member, **post_field).first()
     if existing is not None:

@@ -10,12 +10,11 @@ import logging
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from notifications import selectors
+from notifications import permissions, selectors
 from notifications.models import Kind, Notification, QuestionWatch, TagPreference
 
 log = logging.getLogger(__name__)
@@ -104,8 +103,7 @@ def notify(
 @transaction.atomic
 def notification_mark_read(*, user, notification: Notification) -> bool:
     """Mark one of the member's notifications read. False when it already was."""
-    if notification.recipient_id != user.pk:
-        raise PermissionDenied("This is not your notification.")
+    permissions.allow_read_notification(user, notification)
     if notification.read_at is not None:
         return False
     now = timezone.now()
@@ -130,15 +128,10 @@ def notifications_mark_all_read(*, user) -> int:
 # --- Watching questions ---------------------------------------------------------------------
 
 
-def _require_member(user) -> None:
-    if not (user and user.is_authenticated and user.is_active):
-        raise PermissionDenied("Log in to watch questions and tags.")
-
-
 @transaction.atomic
 def question_watch(*, user, question, source: str = QuestionWatch.Source.MANUAL) -> bool:
     """Start watching. False when already watching (the first reason to watch is kept)."""
-    _require_member(user)
+    permissions.allow_watch(user)
     if QuestionWatch.objects.filter(user=user, question=question).exists():
         return False
     try:
@@ -152,7 +145,7 @@ def question_watch(*, user, question, source: str = QuestionWatch.Source.MANUAL)
 @transaction.atomic
 def question_unwatch(*, user, question) -> bool:
     """Stop watching. False when not watching."""
-    _require_member(user)
+    permissions.allow_watch(user)
     deleted, _ = QuestionWatch.objects.filter(user=user, question=question).delete()
     return bool(deleted)
 
@@ -170,7 +163,7 @@ def question_watch_toggle(*, user, question) -> bool:
 
 
 def _set_tag_mode(user, tag, mode: str) -> TagPreference:
-    _require_member(user)
+    permissions.allow_watch(user)
     preference, _ = TagPreference.objects.update_or_create(user=user, tag=tag, defaults={"mode": mode})
     return preference
 
@@ -190,6 +183,6 @@ def tag_ignore(*, user, tag) -> TagPreference:
 @transaction.atomic
 def tag_preference_clear(*, user, tag) -> bool:
     """Neither watch nor ignore the tag. False when there was nothing to clear."""
-    _require_member(user)
+    permissions.allow_watch(user)
     deleted, _ = TagPreference.objects.filter(user=user, tag=tag).delete()
     return bool(deleted)
