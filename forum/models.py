@@ -288,6 +288,11 @@ class Comment(ModeratedPost):
         return self.question_id or self.answer.question_id
 
 
+# Every kind of post by its name, and what to select with one so its lineage costs no query.
+POST_MODELS = {"question": Question, "answer": Answer, "comment": Comment}
+LINEAGE_RELATED = {"question": [], "answer": ["question"], "comment": ["question", "answer__question"]}
+
+
 class Vote(models.Model):
     """One row per voter per post. Retracting sets value 0 and keeps the row, so the history the
     reputation ledger refers to is never lost."""

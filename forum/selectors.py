@@ -14,7 +14,16 @@ from accounts.selectors import mark_moderators
 from forum import permissions
 from forum.diffs import diff_html
 from forum.extensions import extensions
-from forum.models import Answer, Comment, Question, Revision, SuggestedEdit, Vote
+from forum.models import (
+    LINEAGE_RELATED,
+    POST_MODELS,
+    Answer,
+    Comment,
+    Question,
+    Revision,
+    SuggestedEdit,
+    Vote,
+)
 
 SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
@@ -62,17 +71,13 @@ class Thread:
     pending_suggestions: list[SuggestedEdit] = field(default_factory=list)
 
 
-POST_MODELS = {"question": Question, "answer": Answer, "comment": Comment}
-_ABOVE = {"question": [], "answer": ["question"], "comment": ["question", "answer__question"]}
-
-
 def post_get(kind: str, pk: int, viewer) -> Question | Answer | Comment:
     """A post by its kind's name and id, with the posts above it, or 404 when there is none or
     the viewer may not see it (forum.permissions.allow_see_post decides)."""
     model = POST_MODELS.get(kind)
     if model is None:
         raise Http404("No such kind of post.")
-    post = get_object_or_404(model.objects.select_related("author", *_ABOVE[kind]), pk=pk)
+    post = get_object_or_404(model.objects.select_related("author", *LINEAGE_RELATED[kind]), pk=pk)
     if not permissions.can_see_post(viewer, post):
         raise Http404("No such post.")
     return post

@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from forum import signals
-from forum.models import Answer, Comment, Question
+from forum.models import LINEAGE_RELATED, POST_MODELS, Answer, Comment, Question
 from forum.search import search_index_question
 from reputation import events as reputation_events
 
@@ -41,7 +41,6 @@ _FIELDS = {
     Change.HOLD: ("held_at", True),
     Change.RELEASE: ("held_at", False),
 }
-_MODELS = {"question": Question, "answer": Answer, "comment": Comment}
 # What a counter counts: posts not deleted and not waiting for pre-moderation. A post hidden by
 # flags still counts (it may come back when a moderator declines the flags).
 COUNTED = Q(deleted_at__isnull=True, held_at__isnull=True)
@@ -72,9 +71,6 @@ def state(post) -> dict:
     }
 
 
-_ABOVE = {"question": [], "answer": ["question"], "comment": ["question", "answer__question"]}
-
-
 def lock_post(post, *, with_thread: bool = True):
     """Lock the post's thread, then the post, and return the post read under the lock (with the
     posts above it read fresh). FOR NO KEY UPDATE serialises writers of these rows without
@@ -84,9 +80,9 @@ def lock_post(post, *, with_thread: bool = True):
     if with_thread:
         Question.objects.select_for_update(no_key=True).filter(pk=post.thread_id).exists()
     return (
-        _MODELS[post.kind]
+        POST_MODELS[post.kind]
         .objects.select_for_update(no_key=True, of=("self",))
-        .select_related("author", *_ABOVE[post.kind])
+        .select_related("author", *LINEAGE_RELATED[post.kind])
         .get(pk=post.pk)
     )
 

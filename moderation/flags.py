@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from forum import visibility
-from forum.models import Answer, Comment, Question
+from forum.models import Question
 from moderation import audit, permissions
 from moderation.models import HIDING_REASONS, Flag, FlagReason, FlagStatus, ModerationAction
 from notifications import triggers as notification_triggers
@@ -20,7 +20,6 @@ from notifications import triggers as notification_triggers
 AUTO_HIDE_FLAGGERS = 3
 DEFAULT_FLAGS_PER_DAY = 10
 OUTCOMES = ("hide", "delete")
-KINDS = {"question": Question, "answer": Answer, "comment": Comment}
 
 # How a public note names the reason: "removed as spam by Morgan".
 REASON_PHRASES = {

@@ -10,11 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from forum import permissions as forum_permissions
 from forum.forms import SuggestedEditRejectForm
-from forum.models import Answer, Question
+from forum.models import POST_MODELS
 from moderation import closing, permissions, review
 from moderation.permissions import moderator_required
-
-HELD_KINDS = {"question": Question, "answer": Answer}
 
 
 def _queue_url(tab: str = "edits", page=None) -> str:
@@ -53,10 +51,9 @@ def review_queue(request):
 
 
 def _held(kind: str, pk: int):
-    model = HELD_KINDS.get(kind)
-    if model is None:
+    if kind not in ("question", "answer"):
         raise PermissionDenied("Only questions and answers are held for review.")
-    return get_object_or_404(model.objects.select_related("author"), pk=pk)
+    return get_object_or_404(POST_MODELS[kind].objects.select_related("author"), pk=pk)
 
 
 @moderator_required

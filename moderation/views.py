@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum import selectors as forum_selectors
-from forum.models import Question
+from forum.models import POST_MODELS, Question
 from moderation import flags, permissions, selectors
 from moderation.forms import FlagForm
 from moderation.models import Flag
@@ -54,7 +54,7 @@ def queue(request):
 
 
 def _any_flag_on(kind: str, pk: int) -> Flag:
-    if kind not in forum_selectors.POST_MODELS:
+    if kind not in POST_MODELS:
         raise Http404("No such kind of post.")
     # Any flag on the post will do: the services act on all of the post's pending flags.
     flag = Flag.objects.filter(**{f"{kind}_id": pk}).order_by("pk").first()
