@@ -46,3 +46,15 @@ def member(db):
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a service as a request would: `commit(fn, *args, **kwargs)` calls it, then runs the
+    on-commit work it scheduled (reputation events, badges, email), and returns its result."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
