@@ -1,8 +1,14 @@
+import contextlib
+
 import pytest
 from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
 
 from config.celery import app as celery_app
 from tests.factories import UserFactory
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +21,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -58,3 +64,42 @@ def commit(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+@contextlib.contextmanager
+def _as_in_a_unit_test():
+    """The settings the autouse fixtures above give each unit test, for work done outside one."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS, COMMONPLACE_POST_LIMITS_ENABLED=False):
+            yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="module")
+def build_once(django_db_setup, django_db_blocker):
+    """Data built once for a whole module, for module-scoped fixtures: `build_once(fn, ...)` runs
+    fn in a transaction that stays open until the module's last test has run and is then rolled
+    back, as Django's TestCase.setUpTestData does for a class. Each test still runs in a savepoint
+    of its own (`django_db`, not transactional), so what one test changes is undone before the
+    next and the built data is the same for all. Transactional tests (`transaction=True`,
+    live_server) flush the database and must not use it. On-commit hooks scheduled while building
+    never run (nor did they when such data was built inside each test's transaction)."""
+    atomic = None
+
+    def build(fn, *args, **kwargs):
+        nonlocal atomic
+        with django_db_blocker.unblock(), _as_in_a_unit_test():
+            if atomic is None:
+                atomic = transaction.atomic()
+                atomic._from_testcase = True  # as TestCase's class-wide atomic: tests nest inside it
+                atomic.__enter__()
+            return fn(*args, **kwargs)
+
+    yield build
+    if atomic is not None:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
