@@ -1,6 +1,10 @@
 import contextlib
+import copy
+import os
 
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
@@ -11,12 +15,50 @@ from tests.factories import UserFactory
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Set by pytest-xdist in its worker processes ("gw0", "gw1", ...); unset in a plain run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _redis_cache_location() -> str | None:
+    default = django_settings.CACHES["default"]
+    return default["LOCATION"] if default["BACKEND"].endswith("RedisCache") else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _a_cache_of_its_own_per_xdist_worker():
+    """On Redis (make test-services) every xdist worker uses the same database of the same server:
+    give each worker a key prefix of its own, so one worker's tests never read another's cached
+    counts (user ids repeat across the workers' test databases) or clear its rate limits."""
+    if XDIST_WORKER is None or _redis_cache_location() is None:
+        yield
+        return
+    caches = copy.deepcopy(django_settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"{caches['default'].get('KEY_PREFIX', '')}-{XDIST_WORKER}"
+    with override_settings(CACHES=caches):
+        yield
+
+
+def _clear_cache() -> None:
+    location = _redis_cache_location()
+    if XDIST_WORKER is None or location is None:
+        cache.clear()
+        return
+    # cache.clear() would flush the whole Redis database, the other workers' keys included.
+    client = redis.Redis.from_url(location)
+    try:
+        keys = list(client.scan_iter(match=cache.make_key("*", version="*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # allauth's rate limits count in the cache; each test starts with none spent.
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture(autouse=True)
