@@ -8,6 +8,10 @@ PORT ?= 8000
 # Services used by `make test-services` (and .ci/run): PostgreSQL, Redis, a real Celery worker.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist: one worker process per core, each with its own test database. Tests that share an
+# xdist_group (the browser journeys, the integration tests, the seeded demo module) stay together
+# on one worker. `make test XDIST=` runs everything in one process.
+XDIST ?= -n auto --dist loadgroup
 
 .PHONY: run test test-services test-e2e lint format install migrate seed bench clean
 
@@ -28,15 +32,16 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The whole suite on the embedded defaults: SQLite, Celery eager. Integration tests need the
-# services and run in test-services.
+# The whole suite on the embedded defaults: SQLite, Celery eager, browser journeys included.
+# Integration tests need the services and run in test-services.
 test: install
-	DATABASE_URL= REDIS_URL= $(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+	DATABASE_URL= REDIS_URL= $(BIN)/pytest $(XDIST) -m "not integration" $(PYTEST_ARGS)
 
-# The whole suite again on PostgreSQL and Redis, integration tests included (they start a real
-# Celery worker process against the test database).
+# The suite again on PostgreSQL and Redis, integration tests included (they start a real Celery
+# worker process against the test database). The browser journeys ran in `make test` and are
+# left out here, so CI runs them once.
 test-services: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(XDIST) -m "not e2e" $(PYTEST_ARGS)
 
 test-e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)

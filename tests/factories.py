@@ -1,6 +1,9 @@
+from io import StringIO
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from accounts.models import MODERATORS_GROUP, User
 
@@ -58,3 +61,10 @@ def make_answer(question, author=None, body="Update the firmware from the admin 
 
     answer, _ = services.answer_create(question=question, author=author or UserFactory(), body=body, **extra)
     return answer
+
+
+def seed_demo() -> str:
+    """Run `manage.py seed_demo` and return what it printed."""
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()

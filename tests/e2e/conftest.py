@@ -47,10 +47,12 @@ JOURNEY_KEY = pytest.StashKey["Journey"]()
 
 
 def pytest_collection_modifyitems(config, items):
-    # Called with the whole session's items, so mark only the ones under tests/e2e.
+    # Called with the whole session's items, so mark only the ones under tests/e2e. Under
+    # pytest-xdist (--dist loadgroup) the journeys share one worker, so one Chromium starts.
     for item in items:
         if item.path.is_relative_to(E2E_DIR):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

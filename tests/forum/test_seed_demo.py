@@ -1,21 +1,15 @@
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from forum import demo
 from forum.models import Answer, Comment, Question, Revision, Vote
+from tests.factories import seed_demo
 
-pytestmark = pytest.mark.django_db
-
-
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
+# One worker under xdist (--dist loadgroup) runs the whole module, so the demo is seeded once.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo")]
 
 
 def snapshot() -> dict:
@@ -40,9 +34,11 @@ def snapshot() -> dict:
     }
 
 
-@pytest.fixture
-def seeded():
-    return seed()
+@pytest.fixture(scope="module")
+def seeded(build_once):
+    """The demo, seeded once for the module (what seed_demo printed). Each test runs in its own
+    savepoint, so even running the seed again in a test leaves the next one the same data."""
+    return build_once(seed_demo)
 
 
 def test_the_table_keeps_the_forum_rules():
@@ -51,7 +47,7 @@ def test_the_table_keeps_the_forum_rules():
 
 def test_running_twice_changes_nothing(seeded):
     first = snapshot()
-    output = seed()
+    output = seed_demo()
     assert snapshot() == first
     assert "(0 new posts this run)" in output
 

@@ -35,9 +35,12 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def pytest_collection_modifyitems(items):
+    # Under pytest-xdist (--dist loadgroup) they all run on one worker: one Redis server and one
+    # shared Celery worker for the lot, and their timing-sensitive work is not run twice at once.
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.xdist_group("integration"))
 
 
 def _test_database_url() -> str:

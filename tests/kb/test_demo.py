@@ -1,25 +1,17 @@
 """The demo seed fills the knowledge base too, through the curator's own service."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from kb.models import Article, ArticleSource
 from reputation.models import LedgerEntry
+from tests.factories import seed_demo
 
 pytestmark = pytest.mark.django_db
 
 
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
 def test_seed_demo_promotes_solved_threads_once(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the ledger's tasks, run eagerly
-        output = seed()
+        output = seed_demo()
 
     assert "Demo knowledge base: 3 articles." in output
     articles = list(Article.objects.select_related("question"))
@@ -32,5 +24,5 @@ def test_seed_demo_promotes_solved_threads_once(client, django_capture_on_commit
     assert client.get("/kb/").status_code == 200
     assert articles[0].title in client.get(articles[0].get_absolute_url()).content.decode()
 
-    assert "Demo knowledge base: 3 articles." in seed()
+    assert "Demo knowledge base: 3 articles." in seed_demo()
     assert Article.objects.count() == 3

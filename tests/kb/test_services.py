@@ -18,17 +18,6 @@ from tests.kb.helpers import ACCEPTED_BODY, ALSO_BODY, OTHER_BODY, make_article,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what a real commit would: the on_commit hooks that apply reputation events."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def knowledge_entries():
     return sorted(
         LedgerEntry.objects.filter(rule="answer_became_knowledge").values_list("user__username", "amount")

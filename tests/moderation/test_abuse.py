@@ -3,16 +3,21 @@
 import re
 import uuid
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
 from forum.limits import PostLimited, check_post_allowed, count_links, limits_disabled
 from forum.models import Answer, Question
-from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question
+from tests.factories import (
+    ModeratorFactory,
+    StaffFactory,
+    UserFactory,
+    make_answer,
+    make_question,
+    seed_demo,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.post_limits]
 
@@ -267,8 +272,6 @@ def test_limits_switched_off_in_settings_allow_anything(settings):
 
 
 def test_seeding_the_demo_is_not_limited():
-    out = StringIO()
-
-    call_command("seed_demo", stdout=out)
+    seed_demo()
 
     assert Question.objects.count() >= 20

@@ -25,17 +25,6 @@ def refreshed(question: Question) -> Question:
     return Question.objects.get(pk=question.pk)
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what a real commit would: the on_commit hooks that apply reputation events."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def reputations(users) -> dict[int, int]:
     return dict(User.objects.filter(pk__in=[u.pk for u in users]).values_list("pk", "reputation"))
 

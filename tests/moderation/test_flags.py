@@ -32,17 +32,6 @@ def messages_of(error) -> str:
     return " ".join(error.value.messages)
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a service as a request would: its on-commit hooks apply the reputation events."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 # --- Raising a flag -------------------------------------------------------------------------
 
 

@@ -20,23 +20,12 @@ from tests.factories import UserFactory, make_answer, make_question
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Run a callable and then what it scheduled on commit (the ledger task, run inline)."""
-
-    def _run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return _run
-
-
 def answers_by(author, count: int) -> list[Answer]:
     return [make_answer(make_question(), author=author) for _ in range(count)]
 
 
-def vote_up(run, voter, posts, *, hours_ago: float = 0) -> list[Vote]:
-    votes = [run(services.vote_cast, voter=voter, post=post, value=Vote.UP) for post in posts]
+def vote_up(commit, voter, posts, *, hours_ago: float = 0) -> list[Vote]:
+    votes = [commit(services.vote_cast, voter=voter, post=post, value=Vote.UP) for post in posts]
     if hours_ago:
         when = timezone.now() - timedelta(hours=hours_ago)
         Vote.objects.filter(pk__in=[v.pk for v in votes]).update(created_at=when, updated_at=when)
@@ -47,21 +36,21 @@ def reputation(user) -> int:
     return User.objects.get(pk=user.pk).reputation
 
 
-def detect(run) -> int:
-    return run(detect_serial_voting.delay).get()
+def detect(commit) -> int:
+    return commit(detect_serial_voting.delay).get()
 
 
 # --- Finding and reversing ---------------------------------------------------------------------
 
 
-def test_five_up_votes_on_one_authors_posts_in_a_day_are_reversed_in_the_ledger(run):
+def test_five_up_votes_on_one_authors_posts_in_a_day_are_reversed_in_the_ledger(commit):
     author, voter = UserFactory(), UserFactory()
     answers = answers_by(author, 5)
-    vote_up(run, voter, answers)
+    vote_up(commit, voter, answers)
     assert reputation(author) == 51
     entries_before = set(LedgerEntry.objects.values_list("pk", flat=True))
 
-    assert detect(run) == 5
+    assert detect(commit) == 5
 
     assert reputation(author) == 1
     reversals = LedgerEntry.objects.exclude(pk__in=entries_before)
@@ -71,84 +60,84 @@ def test_five_up_votes_on_one_authors_posts_in_a_day_are_reversed_in_the_ledger(
     assert entries_before <= set(LedgerEntry.objects.values_list("pk", flat=True))  # only added
 
 
-def test_nothing_is_deleted_and_scores_stay(run):
+def test_nothing_is_deleted_and_scores_stay(commit):
     author, voter = UserFactory(), UserFactory()
     answers = answers_by(author, 5)
-    votes = vote_up(run, voter, answers)
+    votes = vote_up(commit, voter, answers)
 
-    detect(run)
+    detect(commit)
 
     assert list(Vote.objects.filter(pk__in=[v.pk for v in votes]).values_list("value", flat=True)) == [1] * 5
     assert [Answer.objects.get(pk=a.pk).score for a in answers] == [1] * 5
 
 
-def test_four_up_votes_are_left_alone(run):
+def test_four_up_votes_are_left_alone(commit):
     author, voter = UserFactory(), UserFactory()
-    vote_up(run, voter, answers_by(author, 4))
+    vote_up(commit, voter, answers_by(author, 4))
 
     assert find_serial_voting() == []
-    assert detect(run) == 0
+    assert detect(commit) == 0
     assert reputation(author) == 41
 
 
-def test_five_votes_spread_over_more_than_a_day_are_left_alone(run):
+def test_five_votes_spread_over_more_than_a_day_are_left_alone(commit):
     author, voter = UserFactory(), UserFactory()
     answers = answers_by(author, 5)
-    vote_up(run, voter, answers[:1], hours_ago=30)
-    vote_up(run, voter, answers[1:])
+    vote_up(commit, voter, answers[:1], hours_ago=30)
+    vote_up(commit, voter, answers[1:])
 
     assert find_serial_voting() == []
 
 
-def test_a_ring_from_yesterday_is_still_caught_by_the_next_run(run):
+def test_a_ring_from_yesterday_is_still_caught_by_the_next_run(commit):
     author, voter = UserFactory(), UserFactory()
     answers = answers_by(author, 5)
-    vote_up(run, voter, answers[:2], hours_ago=40)
-    vote_up(run, voter, answers[2:], hours_ago=30)
+    vote_up(commit, voter, answers[:2], hours_ago=40)
+    vote_up(commit, voter, answers[2:], hours_ago=30)
 
     [finding] = find_serial_voting()
 
     assert (finding.voter_id, finding.author_id, len(finding.vote_ids)) == (voter.pk, author.pk, 5)
 
 
-def test_reciprocal_voting_is_detected_and_reversed_both_ways(run):
+def test_reciprocal_voting_is_detected_and_reversed_both_ways(commit):
     alice, bob = UserFactory(), UserFactory()
-    vote_up(run, alice, answers_by(bob, 3))
-    vote_up(run, bob, answers_by(alice, 3))
+    vote_up(commit, alice, answers_by(bob, 3))
+    vote_up(commit, bob, answers_by(alice, 3))
     assert reputation(alice) == reputation(bob) == 31
 
     findings = find_serial_voting()
-    detect(run)
+    detect(commit)
 
     assert {(f.voter_id, f.author_id) for f in findings} == {(alice.pk, bob.pk), (bob.pk, alice.pk)}
     assert all(f.patterns == {"reciprocal"} for f in findings)
     assert reputation(alice) == reputation(bob) == 1
 
 
-def test_two_votes_each_way_are_not_a_ring(run):
+def test_two_votes_each_way_are_not_a_ring(commit):
     alice, bob = UserFactory(), UserFactory()
-    vote_up(run, alice, answers_by(bob, 2))
-    vote_up(run, bob, answers_by(alice, 3))
+    vote_up(commit, alice, answers_by(bob, 2))
+    vote_up(commit, bob, answers_by(alice, 3))
 
     assert find_serial_voting() == []
 
 
-def test_running_twice_reverses_nothing_new(run):
+def test_running_twice_reverses_nothing_new(commit):
     author, voter = UserFactory(), UserFactory()
-    vote_up(run, voter, answers_by(author, 6))
-    detect(run)
+    vote_up(commit, voter, answers_by(author, 6))
+    detect(commit)
     entries = LedgerEntry.objects.count()
 
-    assert detect(run) == 0
+    assert detect(commit) == 0
 
     assert LedgerEntry.objects.count() == entries
     assert reputation(author) == 1
     assert ModerationAction.objects.filter(action="serial_voting_reversed").count() == 1
 
 
-def test_a_second_run_before_the_reversal_is_applied_sends_nothing_again(run):
+def test_a_second_run_before_the_reversal_is_applied_sends_nothing_again(commit):
     author, voter = UserFactory(), UserFactory()
-    vote_up(run, voter, answers_by(author, 5))
+    vote_up(commit, voter, answers_by(author, 5))
 
     first = neutralise(find_serial_voting())  # its ledger event stays pending: no on-commit run
     second = neutralise(find_serial_voting())
@@ -157,11 +146,11 @@ def test_a_second_run_before_the_reversal_is_applied_sends_nothing_again(run):
     assert second == []
 
 
-def test_the_reversal_is_in_the_audit_log_against_the_author(run):
+def test_the_reversal_is_in_the_audit_log_against_the_author(commit):
     author, voter = UserFactory(), UserFactory()
-    vote_up(run, voter, answers_by(author, 5))
+    vote_up(commit, voter, answers_by(author, 5))
 
-    detect(run)
+    detect(commit)
 
     action = ModerationAction.objects.get(action="serial_voting_reversed")
     assert (action.moderator, action.target_type, action.target_id) == (None, "user", author.pk)
@@ -179,11 +168,11 @@ def test_the_task_is_named_and_runs_hourly():
 
 
 @pytest.fixture
-def reversed_ring(run):
+def reversed_ring(commit):
     author, voter = UserFactory(), UserFactory()
     answers = answers_by(author, 5)
-    vote_up(run, voter, answers)
-    detect(run)
+    vote_up(commit, voter, answers)
+    detect(commit)
     reversal = LedgerEntry.objects.filter(user=author, reason=SERIAL_VOTING_REASON).first()
     return author, voter, reversal
 

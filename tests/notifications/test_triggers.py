@@ -34,17 +34,6 @@ def watch_tag(user, name, mode=TagPreference.Mode.WATCH):
     return tag
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a service as a request would, with its on-commit work (reputation, badges, email)."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 # --- notify ---------------------------------------------------------------------------------
 
 

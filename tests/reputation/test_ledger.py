@@ -14,17 +14,6 @@ from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_an
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run what a real commit would: the on_commit hooks that publish (here: apply) events."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def rep(user) -> int:
     user.refresh_from_db()
     return user.reputation

@@ -25,17 +25,6 @@ pytestmark = pytest.mark.django_db
 _keys = itertools.count()
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a service as a request would: its on-commit hooks apply the reputation events."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def entry(user, amount: int, *, days_ago: float = 0, rule: str = "answer_upvoted", **links) -> LedgerEntry:
     """A back-dated entry written directly, with the member's total kept in step."""
     made = LedgerEntry.objects.create(
