@@ -93,7 +93,7 @@ def test_a_comment_deleted_through_a_flag_is_recounted_on_its_post():
 # --- Defect: votes on a deleted answer kept their credit ---------------------------------------
 
 
-def test_a_vote_applied_after_its_answer_was_deleted_holds_no_credit(django_capture_on_commit_callbacks):
+def test_a_vote_applied_after_its_answer_was_deleted_holds_no_credit(commit):
     author = UserFactory()
     answer = make_answer(make_question(), author=author)
     voters = [UserFactory() for _ in range(2)]  # 1 reputation: enough to vote up, and no drift
@@ -101,8 +101,7 @@ def test_a_vote_applied_after_its_answer_was_deleted_holds_no_credit(django_capt
     for voter in voters:
         services.vote_cast(voter=voter, post=answer, value=1)
     waiting = list(ReputationEvent.objects.pending().values_list("pk", flat=True))
-    with django_capture_on_commit_callbacks(execute=True):
-        closing.post_delete(post=answer, actor=ModeratorFactory())
+    commit(closing.post_delete, post=answer, actor=ModeratorFactory())
 
     for event_id in waiting:  # re-sent by the outbox after the deletion
         apply_event(event_id)
@@ -113,20 +112,16 @@ def test_a_vote_applied_after_its_answer_was_deleted_holds_no_credit(django_capt
     assert reconcile.check().drift == 0
 
 
-def test_restoring_the_answer_gives_back_the_votes_applied_while_it_was_deleted(
-    django_capture_on_commit_callbacks,
-):
+def test_restoring_the_answer_gives_back_the_votes_applied_while_it_was_deleted(commit):
     author = UserFactory()
     answer = make_answer(make_question(), author=author)
     services.vote_cast(voter=UserFactory(), post=answer, value=1)
     waiting = list(ReputationEvent.objects.pending().values_list("pk", flat=True))
     moderator = ModeratorFactory()
-    with django_capture_on_commit_callbacks(execute=True):
-        closing.post_delete(post=answer, actor=moderator)
+    commit(closing.post_delete, post=answer, actor=moderator)
     apply_event(waiting[0])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        closing.post_restore(post=answer, moderator=moderator)
+    commit(closing.post_restore, post=answer, moderator=moderator)
 
     author.refresh_from_db()
     assert author.reputation == 11

@@ -29,15 +29,6 @@ RAW = re.compile(
 
 
 @pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def morgan():
     return ModeratorFactory(username="morgan", display_name="Morgan Reyes")
 
