@@ -292,6 +292,14 @@ class Change:
     after: Phrase
 
 
+def _named_in_thread(model, *threads: str):
+    """A post with only what the log shows of it: its author's name and its thread's title."""
+    fields = ["pk", "author", "author__username", "author__display_name"]
+    for thread in threads:
+        fields += [*thread.split("__")[:1], thread, f"{thread}__title", f"{thread}__slug"]
+    return model.objects.select_related("author", *threads).only(*dict.fromkeys(fields))
+
+
 class _Lookup:
     """The objects a page of the log mentions, by kind and id. Made with nothing loaded, it only
     notes what is asked for (`wanted`), for `load` to fetch."""
@@ -313,28 +321,8 @@ class _Lookup:
         querysets = {
             "user": get_user_model().objects.only("pk", "username", "display_name"),
             "question": Question.objects.only("pk", "title", "slug"),
-            "answer": Answer.objects.select_related("author", "question").only(
-                "pk",
-                "author",
-                "author__username",
-                "author__display_name",
-                "question",
-                "question__title",
-                "question__slug",
-            ),
-            "comment": Comment.objects.select_related("author", "question", "answer__question").only(
-                "pk",
-                "author",
-                "author__username",
-                "author__display_name",
-                "question",
-                "question__title",
-                "question__slug",
-                "answer",
-                "answer__question",
-                "answer__question__title",
-                "answer__question__slug",
-            ),
+            "answer": _named_in_thread(Answer, "question"),
+            "comment": _named_in_thread(Comment, "question", "answer__question"),
             # By name, as a foreign key would: the knowledge base sits above moderation.
             "article": apps.get_model("kb", "Article").objects.only("pk", "title", "slug"),
         }
