@@ -118,8 +118,8 @@ def preview(request):
 
 def thread_context(request, pk: int, failed_comment=None, **extra) -> dict:
     """Everything the thread page shows (moderation's forms re-render the page with it too).
-    `failed_comment` is (kind, post id, bound form) for a
-    comment that did not validate, so its errors and text reappear under the right post."""
+    `failed_comment` is (kind, post id, bound form) for a comment that did not validate, so its
+    errors and text reappear under the right post."""
     thread = selectors.thread_get(pk=pk, viewer=request.user)
     if failed_comment:
         kind, post_pk, form = failed_comment
