@@ -197,8 +197,9 @@ def detect_and_neutralise(now: dt.datetime | None = None) -> list[int]:
 
 
 def is_appealable(entry: LedgerEntry) -> bool:
-    """A serial-voting reversal (its reason may carry a note such as "reputation floor")."""
-    return entry.reverses_id is not None and SERIAL_VOTING_REASON in entry.reason
+    """A serial-voting reversal (its reason may carry a note such as "reputation floor") that
+    moved reputation: reversing a line the daily cap had already made 0 took nothing back."""
+    return entry.reverses_id is not None and SERIAL_VOTING_REASON in entry.reason and entry.amount != 0
 
 
 @transaction.atomic

@@ -268,3 +268,34 @@ def test_only_serial_voting_reversals_can_be_appealed(client, reversed_ring):
     client.force_login(author)
 
     assert client.get(f"/moderation/appeal/{reversal.reverses_id}/").status_code == 404
+
+
+def test_a_reversal_of_a_line_the_daily_cap_made_0_has_no_appeal(client, reversed_ring):
+    """Nothing was taken back, so there is nothing for a moderator to review."""
+    author, _, reversal = reversed_ring
+    capped = LedgerEntry.objects.create(
+        user=author,
+        amount=0,
+        rule=reversal.rule,
+        rules_version=1,
+        reason="daily cap",
+        occurred_at=timezone.now(),
+        idempotency_key="test:capped-vote",
+    )
+    zero = LedgerEntry.objects.create(
+        user=author,
+        amount=0,
+        rule=reversal.rule,
+        rules_version=1,
+        reason=SERIAL_VOTING_REASON,
+        reverses=capped,
+        occurred_at=timezone.now(),
+        idempotency_key="test:capped-vote-reversed",
+    )
+    client.force_login(author)
+
+    page = client.get(f"/users/{author.username}/reputation/").content.decode()
+
+    assert page.count("Ask a moderator to review this") == 5  # the five that took reputation back
+    assert f'href="/moderation/appeal/{zero.pk}/"' not in page
+    assert client.get(f"/moderation/appeal/{zero.pk}/").status_code == 404
