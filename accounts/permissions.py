@@ -49,15 +49,6 @@ def boolean(allow: Callable[..., None]) -> Callable[..., bool]:
     return can
 
 
-def refusal(allow: Callable[..., None], *args, **kwargs) -> str:
-    """The sentence `allow` refuses with, or "" when it allows."""
-    try:
-        allow(*args, **kwargs)
-    except PermissionDenied as denied:
-        return str(denied)
-    return ""
-
-
 def allow_edit_profile(user, member) -> None:
     allow_signed_in(user, "Log in to edit your profile.")
     if member.pk != user.pk:

@@ -77,7 +77,7 @@ def lock_post(post, *, with_thread: bool = True):
     blocking inserts that merely point at them (a new answer, a vote). A vote or a comment
     locks only its post (`with_thread=False`): that is enough to wait for a visibility change
     of that post, which holds the same lock, without making a busy thread's votes queue."""
-    if with_thread:
+    if with_thread and post.kind != "question":  # a question is its own thread: locked below
         Question.objects.select_for_update(no_key=True).filter(pk=post.thread_id).exists()
     return (
         POST_MODELS[post.kind]

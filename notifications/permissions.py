@@ -3,7 +3,7 @@ accounts.permissions)."""
 
 from django.core.exceptions import PermissionDenied
 
-from accounts.permissions import allow_signed_in, boolean
+from accounts.permissions import allow_signed_in
 
 
 def allow_read_notification(user, notification) -> None:
@@ -15,7 +15,3 @@ def allow_read_notification(user, notification) -> None:
 def allow_watch(user) -> None:
     """Watch questions and tags, and set email preferences."""
     allow_signed_in(user, "Log in to watch questions and tags.")
-
-
-can_read_notification = boolean(allow_read_notification)
-can_watch = boolean(allow_watch)
