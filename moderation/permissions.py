@@ -118,6 +118,3 @@ def allow_appeal(user, entry) -> None:
     allow_signed_in(user, "Log in to ask for a review.")
     if entry.user_id != user.pk:
         raise PermissionDenied("Only the member whose reputation was reversed can ask for a review.")
-
-
-can_appeal = boolean(allow_appeal)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forum import selectors as forum_selectors
 from forum.models import POST_MODELS, Question
-from moderation import flags, permissions, selectors
+from moderation import audit_log, flags, permissions, selectors
 from moderation.forms import FlagForm
 from moderation.models import Flag
 from moderation.permissions import moderator_required
@@ -97,14 +97,14 @@ def flag_decline(request, kind: str, pk: int):
 def log(request):
     action = request.GET.get("action", "")
     moderator = request.GET.get("moderator", "")
-    page = selectors.audit_log_page(action=action, moderator=moderator, page_number=request.GET.get("page"))
-    actions, moderators = selectors.audit_log_choices()
+    page = audit_log.audit_log_page(action=action, moderator=moderator, page_number=request.GET.get("page"))
+    actions, moderators = audit_log.audit_log_choices()
     context = {
         "page": page,
         "actions": actions,
         "moderators": moderators,
         "selected_action": action,
         "selected_moderator": moderator,
-        "automatic": selectors.AUTOMATIC,
+        "automatic": audit_log.AUTOMATIC,
     }
     return render(request, "moderation/log.html", context)

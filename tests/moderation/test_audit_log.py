@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from forum import services
 from forum.models import Answer, CloseReason, Vote
-from moderation import closing, flags, selectors
+from moderation import audit_log, closing, flags
 from moderation.models import FlagReason, ModerationAction
 from moderation.serial_voting import AUDIT_ACTION, detect_and_neutralise
 from tests.factories import ModeratorFactory, UserFactory, make_answer, make_question
@@ -256,10 +256,10 @@ def test_deleted_members_and_posts_read_as_such_and_do_not_break_the_page(log, m
 
 
 def test_field_names_read_as_words():
-    assert selectors.field_label("deleted_by") == "Deleted by"
-    assert selectors.field_label("duplicate_of") == "Closed as duplicate of"
-    assert selectors.field_label("merged_into") == "Merged into"
-    assert selectors.field_label("some_new_thing_id") == "Some new thing"
+    assert audit_log.field_label("deleted_by") == "Deleted by"
+    assert audit_log.field_label("duplicate_of") == "Closed as duplicate of"
+    assert audit_log.field_label("merged_into") == "Merged into"
+    assert audit_log.field_label("some_new_thing_id") == "Some new thing"
 
 
 # --- What the page costs -------------------------------------------------------------------------
