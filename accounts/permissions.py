@@ -6,8 +6,10 @@ style). The boolean that templates and lists use is derived from it with `boolea
 refusal is written once and the yes/no can never disagree with the message.
 
 Staff status appears in no rule on purpose: it is a flair, shown and never privileged. Powers
-come from reputation (accounts.privileges), the Moderators group, or (for escalation, the
-company's own care work) staff's care role in insights.permissions.
+come from reputation (accounts.privileges), the Moderators group, the Community managers group
+(who run the site through the console and hold every moderator power; superusers count as
+community managers), or (for escalation, the company's own care work) staff's care role in
+insights.permissions.
 """
 
 from collections.abc import Callable
@@ -24,6 +26,10 @@ def is_moderator(user) -> bool:
     return bool(user and user.is_authenticated and user.is_moderator)
 
 
+def is_community_manager(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_community_manager)
+
+
 def allow_signed_in(user, message: str) -> None:
     if not is_signed_in(user):
         raise PermissionDenied(message)
@@ -31,6 +37,11 @@ def allow_signed_in(user, message: str) -> None:
 
 def allow_moderator(user, message: str = "Only moderators can do this.") -> None:
     if not is_moderator(user):
+        raise PermissionDenied(message)
+
+
+def allow_community_manager(user, message: str = "Only community managers can do this.") -> None:
+    if not is_community_manager(user):
         raise PermissionDenied(message)
 
 

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Q
 
-from accounts.models import MODERATORS_GROUP
+from accounts.models import MODERATING_GROUPS
 from accounts.permissions import allow_signed_in, boolean, is_moderator
 from accounts.privileges import has_privilege, threshold
 
@@ -37,9 +37,11 @@ def visibility_filter(user) -> Q:
     shown = Q(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True)
     if user is not None and user.is_authenticated:
         shown |= Q(author=user)
+        if user.is_active and user.is_superuser:
+            return Q()
         if user.is_active:
             membership = get_user_model().groups.through.objects.filter(
-                user_id=user.pk, group__name=MODERATORS_GROUP
+                user_id=user.pk, group__name__in=MODERATING_GROUPS
             )
             shown |= Q(Exists(membership))
     return shown

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.text import Truncator
 
-from accounts.models import MODERATORS_GROUP
+from accounts.models import MODERATING_GROUPS
 from accounts.privileges import PRIVILEGES, threshold
 from forum.models import Answer, Comment, ModeratedPost, Question
 from notifications import mentions, selectors
@@ -224,10 +224,10 @@ def privileges_earned(*, before: dict[int, int], after: dict[int, int] | None = 
     everyone = {pk for risen in crossed.values() for pk in risen}
     # Moderators hold every privilege already; reputation unlocks nothing new for them.
     moderators = set(
-        User.groups.through.objects.filter(user_id__in=everyone, group__name=MODERATORS_GROUP).values_list(
-            "user_id", flat=True
-        )
-    )
+        User.groups.through.objects.filter(
+            user_id__in=everyone, group__name__in=MODERATING_GROUPS
+        ).values_list("user_id", flat=True)
+    ) | set(User.objects.filter(pk__in=everyone, is_superuser=True).values_list("pk", flat=True))
     for privilege in PRIVILEGES:
         risen = [pk for pk in crossed.get(privilege.code, []) if pk not in moderators]
         if not risen:
