@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "notifications",
     "kb",
     "insights",
+    "console",
 ]
 
 # Social login is added by settings alone: list allauth provider ids in SOCIAL_PROVIDERS and give

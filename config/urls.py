@@ -17,4 +17,5 @@ urlpatterns = [
     path("kb/", include("kb.urls")),
     path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
+    path("manage/", include("console.urls")),
 ]

@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from accounts.models import MODERATORS_GROUP, User
+from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATORS_GROUP, User
 
 TEST_PASSWORD = "a-long-test-password-42"
 
@@ -40,6 +40,13 @@ class ModeratorFactory(UserFactory):
     def moderator_group(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+
+
+class CommunityManagerFactory(UserFactory):
+    @factory.post_generation
+    def community_manager_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get_or_create(name=COMMUNITY_MANAGERS_GROUP)[0])
 
 
 def make_question(author=None, title="How do I reset my router safely?", body=None, tags=("wifi",), **extra):
