@@ -164,7 +164,7 @@ def seed(*, questions: int, members: int, days: int) -> dict:
         ]
         TaggedItem.objects.bulk_create(items, batch_size=5000)
         escalated = rng.sample(created, max(1, len(created) // 500))
-        Escalation.objects.bulk_create(
+        escalations = Escalation.objects.bulk_create(
             [
                 Escalation(
                     question_id=question.pk,
@@ -186,6 +186,10 @@ def seed(*, questions: int, members: int, days: int) -> dict:
                 if question.created_at + dt.timedelta(days=1) < now
             ]
         )
+        # What insights.services.escalation_resolve tells the forum: the company answered.
+        for escalation in escalations:
+            if escalation.outcome_at:
+                Question.objects.filter(pk=escalation.question_id).update(outcome_at=escalation.outcome_at)
         stats["questions"] += len(created)
         stats["answers"] += len(saved)
         stats["accepted"] += len(accepted_at)

@@ -18,6 +18,7 @@ BODY_MIN, BODY_MAX = 20, 30_000
 COMMENT_MIN, COMMENT_MAX = 2, 600
 TAGS_MIN, TAGS_MAX = 1, 5
 ALSO_HELPED_MAX = 3
+HELPFUL_SCORE = 1  # an answer scoring this much or more helped (see QuestionQuerySet.needs_help)
 # Words used by the fixed routes under /questions/<id>/; a slug must never shadow them.
 RESERVED_SLUGS = {"edit", "revisions", "answers", "vote", "comments"}
 
@@ -107,10 +108,28 @@ class ModeratedPost(models.Model):
 
 
 class QuestionQuerySet(VisibilityQuerySet):
+    def open_for_help(self):
+        """Questions a member can still help with here: open to answers (not closed, which a
+        merged duplicate always is, and not locked) and not settled by the company's public
+        outcome of a private follow-up. The help queues ("Unanswered", "Needs help") list only
+        these."""
+        return self.filter(
+            closed_at__isnull=True, locked_at__isnull=True, merged_into__isnull=True, outcome_at__isnull=True
+        )
+
     def unanswered(self):
-        """No accepted answer and no answer scoring above 0: still waiting for help."""
-        helpful = Answer.objects.visible().filter(question=OuterRef("pk"), score__gt=0)
-        return self.filter(accepted_answer__isnull=True).exclude(Exists(helpful))
+        """Open for help and no answer yet (deleted and held answers do not count; the same
+        number as the answer count every list shows)."""
+        return self.open_for_help().filter(answer_count=0)
+
+    def needs_help(self):
+        """Open for help, no accepted answer and no helpful one. An answer is helpful when it
+        scores 1 or more or the asker marked it as having also helped: the same "help" the
+        reputation pages count (reputation.selectors.member_summary)."""
+        helpful = Answer.objects.visible().filter(
+            Q(score__gte=HELPFUL_SCORE) | Q(also_helped_mark__isnull=False), question=OuterRef("pk")
+        )
+        return self.open_for_help().filter(accepted_answer__isnull=True).exclude(Exists(helpful))
 
     def solved(self):
         return self.filter(accepted_answer__isnull=False)
@@ -152,6 +171,10 @@ class Question(ModeratedPost):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When staff posted the public outcome of the thread's private follow-up (insights sets it
+    # through forum.services.question_outcome_posted): the company answered, so the thread
+    # leaves the help queues and the sitemap.
+    outcome_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -196,6 +219,14 @@ class Question(ModeratedPost):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    @property
+    def canonical(self) -> "Question":
+        """The question whose page search engines should index for this one: the question it
+        was merged into (its answers live there now) while that one is visible, else itself.
+        Reads `merged_into`: select it with the question."""
+        target = self.merged_into if self.merged_into_id else None
+        return target if target is not None and target.is_visible else self
 
 
 class Answer(ModeratedPost):

@@ -29,14 +29,16 @@ SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
     "newest": ("Newest", ["-created_at", "-pk"]),
     "votes": ("Most votes", ["-score", "-created_at", "-pk"]),
-    # Longest-waiting first, by when it was asked and nothing else: no one's reputation,
-    # role or activity moves a question up this queue.
+    # The two help queues, longest-waiting first, by when a question was asked and nothing
+    # else: no one's reputation, role or activity moves a question up. Each is shown with its
+    # wait and how many members have the problem too (shown, never used to order).
     "unanswered": ("Unanswered", ["created_at", "pk"]),
-    # Needs help: the same queue and the same guarantee, shown with each question's wait and
-    # how many members have the problem too (which is shown, never used to order).
     "waiting": ("Needs help", ["created_at", "pk"]),
 }
 DEFAULT_SORT = "active"
+# Which questions each help queue lists (QuestionQuerySet methods): "Unanswered" has no answer
+# yet; "Needs help" has no accepted or helpful answer, answered or not.
+QUEUES = {"unanswered": "unanswered", "waiting": "needs_help"}
 
 
 def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
@@ -46,12 +48,12 @@ def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
 def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None) -> QuerySet:
     """Visible questions in a sort's order. The apps above add to it (forum.extensions): with a
     `viewer` and no tag chosen, questions in tags the viewer ignores are left out (notifications),
-    and "Needs help" shows each question's "I have this too" count (insights)."""
+    and the help queues show each question's "I have this too" count (insights)."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     questions = Question.objects.visible()
-    if sort in ("unanswered", "waiting"):
-        questions = questions.unanswered()
+    if sort in QUEUES:
+        questions = getattr(questions, QUEUES[sort])()
     if tag:
         questions = questions.filter(tags__slug=tag)
     questions = extensions.apply(extensions.question_list, questions, sort, tag, viewer)
@@ -94,7 +96,7 @@ def thread_get(*, pk: int, viewer) -> Thread:
     comments = Comment.objects.visible_to(viewer).select_related("author").order_by("created_at", "pk")
     questions = (
         Question.objects.visible_to(viewer)
-        .select_related("author", "duplicate_of")
+        .select_related("author", "duplicate_of", "merged_into")
         .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list"))
     )
     # The apps above add what they show, in this same query (forum.extensions): the article the

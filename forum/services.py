@@ -310,6 +310,14 @@ def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
     return True
 
 
+@transaction.atomic
+def question_outcome_posted(*, question: Question, at) -> bool:
+    """Record that the company answered the thread with the public outcome of a private
+    follow-up (insights calls this when staff post one): it leaves the help queues and the
+    sitemap. Idempotent: False when an outcome was already recorded."""
+    return bool(Question.objects.filter(pk=question.pk, outcome_at__isnull=True).update(outcome_at=at))
+
+
 def question_record_view(*, question: Question) -> None:
     Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
 

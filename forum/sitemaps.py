@@ -1,4 +1,5 @@
-"""/sitemap.xml: questions, tags and the list pages (and, from config/urls.py, the knowledge base).
+"""/sitemap.xml: questions (but not merged duplicates or threads settled by a follow-up's
+outcome), tags and the list pages (and, from config/urls.py, the knowledge base).
 
 Django's sitemap view takes the domain from the sites framework (``Site`` 1 is "example.com"
 unless someone edits it), which would point search engines elsewhere. ``sitemap`` below hands
@@ -37,11 +38,17 @@ class RequestHostSitemap(Sitemap):
 
 
 class QuestionSitemap(RequestHostSitemap):
+    """Visible questions, but not merged duplicates (their canonical page is the question they
+    were merged into, which is listed) nor threads the company settled with the public outcome
+    of a private follow-up (about one customer's case, so not a page to send searchers to; it
+    stays public and keeps its own canonical URL)."""
+
     changefreq = "daily"
 
     def items(self):
         return (
             Question.objects.visible()
+            .filter(merged_into__isnull=True, outcome_at__isnull=True)
             .only("pk", "slug", "last_activity_at", "accepted_answer_id")
             .order_by("-last_activity_at", "-pk")
         )

@@ -12,8 +12,10 @@ What counts:
   accepted. It is measured to when that answer was posted, not to when it was voted on.
 - **Solved rate**: questions asked in the period with an accepted answer, over those asked.
 - **Top helpers**: members by answers posted in the period that score 1 or more or were accepted.
-- **Waiting for help**: questions open now with no accepted answer and no answer scoring 1 or
-  more, asked at any time (the /questions/?sort=waiting list), and how long they have waited.
+- **Waiting for help**: the "Needs help" list (/questions/?sort=waiting, forum's
+  ``Question.objects.needs_help()``): questions open now (not closed, locked, merged or settled
+  by a follow-up's outcome) with no accepted answer and no answer scoring 1 or more or marked as
+  having also helped, asked at any time, and how long they have waited.
 
 Medians and 90th percentiles interpolate linearly between the closest ranks, as PostgreSQL's
 ``percentile_cont`` does: on PostgreSQL the database computes them, elsewhere Python does, the
@@ -296,7 +298,7 @@ def top_helpers(w: Window, limit: int = TOP_HELPERS) -> list[dict]:
 def waiting(tag: str | None, now: dt.datetime) -> dict:
     backlog = (
         _questions(tag)
-        .unanswered()
+        .needs_help()
         .annotate(
             insight_key=Value(0, output_field=IntegerField()),
             insight_wait=_since(Value(now, output_field=DateTimeField()), F("created_at")),

@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from forum.selectors import QUEUES
 from insights import figures
 from insights.models import Escalation, InsightSnapshot, MeToo
 
@@ -90,5 +91,6 @@ def thread_question(questions: QuerySet, viewer) -> QuerySet:
 
 
 def question_list(questions: QuerySet, sort: str, tag, viewer) -> QuerySet:
-    """ "Needs help" shows how many members have each problem too (shown, never used to order)."""
-    return questions.annotate(me_too_count=me_too_count()) if sort == "waiting" else questions
+    """The help queues ("Unanswered", "Needs help") show how many members have each problem
+    too (shown, never used to order)."""
+    return questions.annotate(me_too_count=me_too_count()) if sort in QUEUES else questions

@@ -2,13 +2,15 @@
 
 None of these touches a post, a vote or the reputation ledger: an "I have this too" earns
 nothing, and taking a thread to private follow-up leaves the community's answers, and the
-credit they earned, exactly as they were.
+credit they earned, exactly as they were. Posting the outcome only tells the forum that the
+company answered (the thread leaves the help queues and the sitemap).
 """
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from forum import services as forum_services
 from forum.markdown import render_markdown
 from forum.models import Question
 from insights import figures, permissions
@@ -79,6 +81,7 @@ def escalation_resolve(*, question: Question, staff_user, outcome: str) -> tuple
     escalation.outcome_by = staff_user
     escalation.outcome_at = timezone.now()
     escalation.save(update_fields=["state", "outcome", "outcome_html", "outcome_by", "outcome_at"])
+    forum_services.question_outcome_posted(question=question, at=escalation.outcome_at)
     audit.record(
         moderator=staff_user,
         action="escalation_resolved",

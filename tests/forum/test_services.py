@@ -184,7 +184,7 @@ def test_comments_count_on_their_post_and_touch_the_question():
     assert Comment.objects.count() == 2
 
 
-def test_unanswered_means_no_accepted_and_no_answer_above_zero():
+def test_unanswered_means_no_answer_and_needs_help_no_accepted_and_no_answer_above_zero():
     waiting = make_question(title="Nobody has answered this one yet")
     zero = make_question(title="An answer exists but nobody found it useful")
     make_answer(zero)
@@ -193,6 +193,7 @@ def test_unanswered_means_no_accepted_and_no_answer_above_zero():
     solved = make_question(title="The asker accepted an answer here")
     services.answer_accept_toggle(answer=make_answer(solved), user=solved.author)
 
-    assert set(Question.objects.unanswered()) == {waiting, zero}
+    assert set(Question.objects.unanswered()) == {waiting}
+    assert set(Question.objects.needs_help()) == {waiting, zero}
     assert set(Question.objects.solved()) == {solved}
     assert Answer.objects.count() == 3

@@ -379,7 +379,7 @@ def test_tags_page_lists_tags_with_counts(client):
     assert "invoices" in body and "1 question" in body
 
 
-@pytest.mark.parametrize("sort", ["active", "newest", "votes", "unanswered"])
+@pytest.mark.parametrize("sort", ["active", "newest", "votes", "unanswered", "waiting"])
 def test_list_pages_stay_within_8_queries(client, django_assert_max_num_queries, sort):
     login(client, UserFactory())
     for i in range(25):
