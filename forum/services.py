@@ -302,7 +302,9 @@ def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
         existing.delete()
         reputation_events.record_also_helped(answer=answer, actor=user, on=False)
         return False
-    if AlsoHelped.objects.filter(question=question).count() >= ALSO_HELPED_MAX:
+    # Counted over the thread's answers, not the marks made on this question: a merge brings
+    # the duplicate's marks along (moderation.closing.question_merge keeps at most 3).
+    if AlsoHelped.objects.filter(answer__question=question).count() >= ALSO_HELPED_MAX:
         raise ValidationError(f"You can mark at most {ALSO_HELPED_MAX} answers as also helped.")
     AlsoHelped.objects.create(question=question, answer=answer)
     reputation_events.record_also_helped(answer=answer, actor=user, on=True)

@@ -14,8 +14,18 @@ def question_of(target):
 
 
 def record(
-    *, moderator, action: str, target, reason: str = "", before=None, after=None, public_note: str = ""
+    *,
+    moderator,
+    action: str,
+    target,
+    reason: str = "",
+    before=None,
+    after=None,
+    public_note: str = "",
+    notify_author: bool = True,
 ) -> ModerationAction:
+    """`notify_author=False` when the caller tells the post's author itself, with more to say
+    (a merge that took an acceptance or marks off the page): one action, one notification."""
     from notifications.triggers import moderation_action_recorded
 
     target_type, target_id = target_of(target)
@@ -30,5 +40,6 @@ def record(
         after=after or {},
         public_note=public_note,
     )
-    moderation_action_recorded(action=entry, target=target)  # the post's author hears of it
+    if notify_author:
+        moderation_action_recorded(action=entry, target=target)  # the post's author hears of it
     return entry

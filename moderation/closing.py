@@ -16,10 +16,12 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from forum import visibility
-from forum.models import Answer, CloseReason, Question
+from forum.models import ALSO_HELPED_MAX, AlsoHelped, Answer, CloseReason, Question
 from forum.search import search_index_question
 from moderation import audit, permissions
 from moderation.models import CloseVote
+from notifications import triggers
+from reputation import events as reputation_events
 
 VOTES_NEEDED = 3
 # "/questions/12/slug/", "https://host/questions/12/", or just "12".
@@ -339,12 +341,40 @@ def question_unlock(*, question: Question, moderator, reason: str = "") -> bool:
 # --- Merge -------------------------------------------------------------------------------------
 
 
+MARK_DROPPED_REASON = f"taken off by a merge: a question keeps at most {ALSO_HELPED_MAX} such marks"
+
+
+def _marks_over_the_limit(into: Question, moved_ids: list[int]) -> list[AlsoHelped]:
+    """After answers moved into `into`, the "also helped" marks to take off so that its thread
+    keeps at most ALSO_HELPED_MAX. The target's own marks stay (its asker's choices on their own
+    question are not undone by a merge they did not ask for); the moved ones fill what room is
+    left, oldest first."""
+    marks = list(
+        AlsoHelped.objects.filter(answer__question=into)
+        .select_related("answer__question", "question")
+        .order_by("created_at", "pk")
+    )
+    moved = set(moved_ids)
+    own = [mark for mark in marks if mark.answer_id not in moved]
+    brought = [mark for mark in marks if mark.answer_id in moved]
+    return brought[max(0, ALSO_HELPED_MAX - len(own)) :]
+
+
 @transaction.atomic
 def question_merge(*, source: Question, into: Question, moderator) -> bool:
     """Move every answer of `source` to `into` and close `source` as its duplicate. Answers keep
-    their ids, votes and comments, and ledger entries point at answers, so no one's reputation
-    moves. The target keeps its own accepted answer; nothing is accepted for it. False when
-    `source` is already merged into `into`."""
+    their ids, votes and comments, and ledger entries point at answers, so their reputation
+    moves with them. Two things cannot move as they were:
+
+    - The source's acceptance: the target keeps its own accepted answer, and nothing is
+      accepted for a target without one (only its asker accepts there). The moved answer is no
+      longer marked accepted, but keeps the credit of its acceptance, and so does the asker who
+      accepted it (reputation.reconcile knows an acceptance carried by a merge).
+    - "Also helped" marks beyond ALSO_HELPED_MAX in the target's thread: the newest moved ones
+      are taken off, and ledger lines reverse their +5.
+
+    The askers concerned are told what they lost, with a link to where the answer now is.
+    False when `source` is already merged into `into`."""
     permissions.allow_moderate(moderator)
     if source.pk == into.pk:
         raise ValidationError("A question can't be merged into itself.")
@@ -367,8 +397,7 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
     moving.update(question=into)
     now = timezone.now()
     Question.objects.filter(pk=into.pk).update(last_activity_at=now)
-    # The source's acceptance went with its answer. The ledger keeps what it earned (no event),
-    # and the target's own acceptance, if any, stands.
+    unaccepted = Answer.objects.filter(pk=source.accepted_answer_id).select_related("question").first()
     source.accepted_answer = None
     source.merged_into = into
     update_fields = ["accepted_answer", "merged_into"]
@@ -379,17 +408,32 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
     source.save(update_fields=[*update_fields, "closed_at", "close_reason", "duplicate_of"])
     _clear_votes(source, CloseVote.Kind.CLOSE)
     _clear_votes(source, CloseVote.Kind.REOPEN)
+    dropped = _marks_over_the_limit(into, moved_ids)
+    AlsoHelped.objects.filter(pk__in=[mark.pk for mark in dropped]).delete()
+    for mark in dropped:
+        reputation_events.record_also_helped(
+            answer=mark.answer, actor=moderator, on=False, reason=MARK_DROPPED_REASON
+        )
     visibility.recount_answers([source.pk, into.pk])
     search_index_question(source.pk)
     search_index_question(into.pk)
+    told = triggers.question_merged(
+        source=source, into=into, moderator=moderator, unaccepted=unaccepted, marks_taken_off=dropped
+    )
     audit.record(
         moderator=moderator,
         action="merged",
         target=source,
         reason=f"Merged into “{into.title}”; moved {len(moved_ids)} answer{pluralize(len(moved_ids))}",
         before=before,
-        after={**_question_state(source), "moved_answers": moved_ids},
+        after={
+            **_question_state(source),
+            "moved_answers": moved_ids,
+            **({"unaccepted_answer": unaccepted.pk} if unaccepted else {}),
+            **({"also_helped_taken_off": [mark.answer_id for mark in dropped]} if dropped else {}),
+        },
         public_note=f"merged into “{into.title}” by {moderator.name}",
+        notify_author=source.author_id not in told,  # told already, with what the merge took off
     )
     return True
 

@@ -12,16 +12,16 @@ from django.utils.text import Truncator
 
 from accounts.models import MODERATING_GROUPS
 from accounts.privileges import PRIVILEGES, threshold
-from forum.models import Answer, Comment, ModeratedPost, Question
+from forum.models import ALSO_HELPED_MAX, Answer, Comment, ModeratedPost, Question
 from notifications import mentions, selectors
 from notifications.models import Kind, Notification, QuestionWatch, TagPreference
-from notifications.services import notify, question_watch
+from notifications.services import TEXT_MAX, notify, question_watch
 
 TITLE_CHARS = 80
 
 
-def _title(question: Question) -> str:
-    return f"“{Truncator(question.title).chars(TITLE_CHARS)}”"
+def _title(question: Question, chars: int = TITLE_CHARS) -> str:
+    return f"“{Truncator(question.title).chars(chars)}”"
 
 
 def _is_public(post) -> bool:
@@ -274,6 +274,59 @@ def moderation_action_recorded(*, action, target) -> None:
         url=target.anchor_url,
         **target.with_lineage(),
     )
+
+
+# Titles in a merge notification are cut as short as needed (never below the last) for what
+# the merge took off to be said in full within a notification's length.
+MERGE_TITLE_CHARS = (TITLE_CHARS, 50, 36, 24, 16)
+
+
+def question_merged(*, source: Question, into: Question, moderator, unaccepted, marks_taken_off) -> set[int]:
+    """A merge tells each asker whose marks it took off the page, once, with a link to the
+    answer where it now lives: the duplicate's asker that the answer they accepted is on `into`
+    now without the accepted mark (its reputation stays), and any asker whose "also helped"
+    marks came off because a question keeps at most ALSO_HELPED_MAX. Marks on answers nobody
+    can see any more tell nobody. Returns the ids of the members told (never the moderator)."""
+    unaccepted = unaccepted if unaccepted is not None and unaccepted.is_visible else None
+    marks_by_asker: dict[int, list] = {}
+    for mark in marks_taken_off:
+        if mark.answer.is_visible:
+            marks_by_asker.setdefault(mark.question.author_id, []).append(mark)
+    askers = ([source.author_id] if unaccepted else []) + list(marks_by_asker)
+    told: set[int] = set()
+    for asker_id in dict.fromkeys(askers):
+        said, answer = [], None
+        if unaccepted and asker_id == source.author_id:
+            answer = unaccepted
+            why = (
+                "that question has its own accepted answer"
+                if into.accepted_answer_id
+                else "only that question's asker accepts answers there"
+            )
+            said.append(f"The answer you accepted is there, no longer marked accepted: {why}.")
+        marks = marks_by_asker.get(asker_id, [])
+        if marks:
+            answer = answer or marks[0].answer
+            count = f"{len(marks)} of your" if len(marks) > 1 else "One of your"
+            said.append(f"{count} “also helped” marks came off: {ALSO_HELPED_MAX} at most per question.")
+        whose = "your question " if asker_id == source.author_id else ""
+        for chars in MERGE_TITLE_CHARS:
+            text = " ".join(
+                [f"{moderator.name} merged {whose}{_title(source, chars)} into {_title(into, chars)}.", *said]
+            )
+            if len(text) <= TEXT_MAX:
+                break
+        notified = notify(
+            recipients=[asker_id],
+            kind=Kind.MODERATION,
+            actor=moderator,
+            text=text,
+            url=f"{into.get_absolute_url()}#{answer.anchor}",
+            question=into,
+            answer=answer,
+        )
+        told |= {row.recipient_id for row in notified}
+    return told
 
 
 def flags_handled(*, flags, post, moderator, accepted: bool) -> None:

@@ -60,13 +60,15 @@ def record_accept(*, answer, actor, on: bool) -> ReputationEvent:
     )
 
 
-def record_also_helped(*, answer, actor, on: bool) -> ReputationEvent:
+def record_also_helped(*, answer, actor, on: bool, reason: str = "") -> ReputationEvent:
+    """`reason`, for a mark taken off by someone other than the asker (a merge), is written on
+    the reversing lines instead of the usual one."""
     return _record(
         kind=EventKind.ALSO_HELPED,
         actor=actor,
         answer=answer,
         question_id=answer.question_id,
-        payload={"on": on},
+        payload={"on": on, **({"reason": reason} if reason else {})},
     )
 
 

@@ -332,7 +332,8 @@ def _apply_also_helped(event: ReputationEvent) -> list:
         return []
     active = LedgerEntry.objects.active().filter(answer=answer, rule="also_helped")
     if not event.payload["on"]:
-        return [_reverse(event, entry, "no longer marked as also helped") for entry in active]
+        reason = event.payload.get("reason") or "no longer marked as also helped"
+        return [_reverse(event, entry, reason) for entry in active]
     if active.exists() or answer.author_id == answer.question.author_id:
         return []
     return [
