@@ -350,6 +350,13 @@ CELERY_BEAT_SCHEDULE["insights-compute"] = {
     "task": "insights.compute",
     "schedule": 600.0,
 }
+# A private follow-up still without its public outcome after this many hours reminds the staff
+# member who opened it, then again every as many hours until the outcome is posted; 0: never.
+COMMONPLACE_ESCALATION_REMIND_HOURS = env_int("COMMONPLACE_ESCALATION_REMIND_HOURS", 24)
+CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
+    "task": "insights.remind_escalations",
+    "schedule": 900.0,
+}
 
 # --- Reputation -----------------------------------------------------------------------------
 
