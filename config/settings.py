@@ -206,7 +206,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hang a request when Redis is down: fail fast, the outbox re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TIMEZONE = "UTC"
+# The periodic jobs, added by each app's section below. One scheduler runs them (console/scheduler.py,
+# README "What runs where"): `celery -A config beat` with a broker, or, without one, a thread of
+# `manage.py devserver` (what `make run` starts) that runs each job inline. Its file is under var/.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULER = "console.scheduler:Scheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Auth and accounts ----------------------------------------------------------------------
 
