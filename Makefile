@@ -29,8 +29,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The development server, with the periodic jobs' scheduler in a thread of it (README, "What
+# runs where"): it starts and stops with the server.
 run: seed
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py devserver $(HOST):$(PORT)
 
 # The whole suite on the embedded defaults: SQLite, Celery eager, browser journeys included.
 # Integration tests need the services and run in test-services.

@@ -206,7 +206,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must never hang a request when Redis is down: fail fast, the outbox re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TIMEZONE = "UTC"
+# The periodic jobs, added by each app's section below. One scheduler runs them (console/scheduler.py,
+# README "What runs where"): `celery -A config beat` with a broker, or, without one, a thread of
+# `manage.py devserver` (what `make run` starts) that runs each job inline. Its file is under var/.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULER = "console.scheduler:Scheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Auth and accounts ----------------------------------------------------------------------
 
@@ -349,6 +354,13 @@ COMMONPLACE_INSIGHTS_PUBLIC = env_bool("COMMONPLACE_INSIGHTS_PUBLIC", True)
 CELERY_BEAT_SCHEDULE["insights-compute"] = {
     "task": "insights.compute",
     "schedule": 600.0,
+}
+# A private follow-up still without its public outcome after this many hours reminds the staff
+# member who opened it, then again every as many hours until the outcome is posted; 0: never.
+COMMONPLACE_ESCALATION_REMIND_HOURS = env_int("COMMONPLACE_ESCALATION_REMIND_HOURS", 24)
+CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
+    "task": "insights.remind_escalations",
+    "schedule": 900.0,
 }
 
 # --- Reputation -----------------------------------------------------------------------------

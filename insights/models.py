@@ -22,6 +22,18 @@ class MeToo(models.Model):
         return f"{self.user_id} has {self.question_id} too"
 
 
+class EscalationQuerySet(models.QuerySet):
+    def reminder_due(self, *, now, every) -> "EscalationQuerySet":
+        """Still open after `every` (a timedelta), on a thread not deleted, and not reminded in
+        the last `every`: the staff are reminded of these (insights.remind_escalations)."""
+        return self.filter(
+            Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=now - every),
+            state=Escalation.State.OPEN,
+            opened_at__lte=now - every,
+            question__deleted_at__isnull=True,
+        )
+
+
 class Escalation(models.Model):
     """Staff taking a thread to private follow-up. The thread stays public, with a note saying so,
     until staff post a public outcome, which closes the loop. One per question."""
@@ -42,6 +54,11 @@ class Escalation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # When staff were last reminded that the outcome is still to post: a rerun of the reminder
+    # job in the same window finds it and sends nothing twice.
+    last_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = EscalationQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["state", "opened_at"], name="escalation_state_opened")]

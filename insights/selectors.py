@@ -5,6 +5,7 @@ and lists join into the query they already make."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -69,6 +70,11 @@ def escalations_overdue(*, tag: str = "", now: dt.datetime | None = None) -> lis
     for escalation in escalations:
         escalation.days_waiting = (now - escalation.opened_at).days
     return escalations
+
+
+def care_team() -> QuerySet:
+    """Everyone who may post an escalation's outcome (permissions.allow_escalate: active staff)."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True)
 
 
 def valid_period(raw) -> int:

@@ -6,17 +6,23 @@ credit they earned, exactly as they were. Posting the outcome only tells the for
 company answered (the thread leaves the help queues and the sitemap).
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
 from forum import services as forum_services
 from forum.markdown import render_markdown
 from forum.models import Question
-from insights import figures, permissions
+from insights import figures, permissions, selectors
 from insights.models import Escalation, InsightSnapshot, MeToo
 from moderation import audit
-from notifications.models import QuestionWatch
+from notifications.models import Kind, QuestionWatch
+from notifications.services import notify
 
 
 @transaction.atomic
@@ -89,6 +95,61 @@ def escalation_resolve(*, question: Question, staff_user, outcome: str) -> tuple
         public_note=f"Outcome of the private follow-up posted by {staff_user.name} (staff)",
     )
     return escalation, True
+
+
+def remind_every() -> dt.timedelta | None:
+    """How long an escalation waits for its outcome before staff are reminded, and then between
+    two reminders (COMMONPLACE_ESCALATION_REMIND_HOURS); None when reminders are off (0)."""
+    hours = settings.COMMONPLACE_ESCALATION_REMIND_HOURS
+    return dt.timedelta(hours=hours) if hours > 0 else None
+
+
+def escalation_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind staff of every private follow-up still without an outcome after the reminder
+    interval, at most once per interval (insights.remind_escalations, run by the scheduler).
+    Idempotent: a second run in the same interval sends nothing. Returns how many were reminded."""
+    every = remind_every()
+    if every is None:
+        return 0
+    now = now or timezone.now()
+    due = Escalation.objects.reminder_due(now=now, every=every).order_by("opened_at", "pk")
+    return sum(escalation_remind(escalation_id=pk, now=now) for pk in due.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def escalation_remind(*, escalation_id: int, now: dt.datetime) -> bool:
+    """One reminder: in-app, and by email as each recipient chose for the "private follow-ups"
+    kind. It goes to the staff member who opened the follow-up or, when they can no longer post
+    its outcome (left, or no longer staff), to all of the staff, so that it is not forgotten.
+    The escalation is locked and checked again, so two runs at once remind once."""
+    every = remind_every()
+    if every is None:
+        return False
+    escalation = (
+        Escalation.objects.reminder_due(now=now, every=every)
+        .select_for_update(of=("self",))
+        .select_related("question", "opened_by")
+        .filter(pk=escalation_id)
+        .first()
+    )
+    if escalation is None:  # resolved, deleted, or reminded by a run that got here first
+        return False
+    question = escalation.question
+    opener = escalation.opened_by
+    recipients = [opener] if opener.is_active and permissions.can_escalate(opener) else selectors.care_team()
+    title = Truncator(question.title).chars(80)
+    notify(
+        recipients=recipients,
+        kind=Kind.ESCALATION,
+        actor=None,
+        text=f"“{title}” has been in private follow-up for {timesince(escalation.opened_at, now)} "
+        "with no public outcome yet. Post it to close the loop.",
+        url=f"{question.get_absolute_url()}#follow-up",
+        question=question,
+    )
+    escalation.last_reminded_at = now
+    escalation.save(update_fields=["last_reminded_at"])
+    return True
 
 
 def snapshot_refresh(*, period: int, tag: str = "", now=None) -> InsightSnapshot:

@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     MODERATION = "moderation", "Moderator actions on my posts"
     TAG_QUESTION = "tag_question", "New questions in tags I watch"
     FLAG_HANDLED = "flag_handled", "My flags handled"
+    ESCALATION = "escalation", "Private follow-ups still waiting for their outcome (staff)"
 
 
 class Frequency(models.TextChoices):
@@ -33,6 +34,7 @@ DEFAULT_FREQUENCY = {
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.TAG_QUESTION: Frequency.DAILY,
     Kind.FLAG_HANDLED: Frequency.OFF,
+    Kind.ESCALATION: Frequency.IMMEDIATELY,
 }
 
 
