@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0001_initial"),
+        ("insights", "0002_backfill_question_outcome_at"),
     ]
 
     operations = [
