@@ -98,13 +98,15 @@ INSTALLED_APPS = [
 # the company's OpenID Connect server in COMMONPLACE_OIDC_*, its SAML identity provider in
 # COMMONPLACE_SAML_*. An unknown provider id stops the start with the list of valid ones.
 SOCIAL_PROVIDERS = env_list("SOCIAL_PROVIDERS", "")
-SOCIALACCOUNT_PROVIDERS: dict[str, dict] = social.social_providers(SOCIAL_PROVIDERS, os.environ)
+_social_apps, SOCIALACCOUNT_PROVIDERS = social.social_providers(SOCIAL_PROVIDERS, os.environ)
+INSTALLED_APPS += _social_apps
 # A company login whose provider asserts a verified address that a member has verified here too
 # logs that member in and links the login to the account (accounts/adapter.py).
 COMMONPLACE_SSO_LINK_BY_EMAIL = env_bool("COMMONPLACE_SSO_LINK_BY_EMAIL", True)
 _oidc_app = social.company_oidc_app(os.environ, link_by_email=COMMONPLACE_SSO_LINK_BY_EMAIL)
 if _oidc_app:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {"APPS": [_oidc_app]}
+    INSTALLED_APPS.append("allauth.socialaccount.providers.openid_connect")
 _saml_app = social.company_saml_app(
     os.environ,
     link_by_email=COMMONPLACE_SSO_LINK_BY_EMAIL,
@@ -112,7 +114,7 @@ _saml_app = social.company_saml_app(
 )
 if _saml_app:
     SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": [_saml_app]}
-INSTALLED_APPS += [f"allauth.socialaccount.providers.{provider}" for provider in SOCIALACCOUNT_PROVIDERS]
+    INSTALLED_APPS.append("allauth.socialaccount.providers.saml")
 # Sign-up: COMMONPLACE_SIGNUP_OPEN closes the sign-up form and social providers' sign-ups;
 # COMMONPLACE_SSO_SIGNUP_OPEN governs the company logins alone, so a company can close
 # sign-up yet let its customers in with their product account (accounts/permissions.py).

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -71,22 +72,26 @@ SAML_ATTRIBUTE_MAPPING = {
 }
 
 
-def shipped_provider_ids() -> list[str]:
-    """Every provider id the installed allauth ships, read from its package folder."""
+def shipped_providers() -> dict[str, str]:
+    """Every provider the installed allauth ships: its package name (what SOCIAL_PROVIDERS and the
+    SOCIAL_<ID>_ variables use) and the id its class registers (what SOCIALACCOUNT_PROVIDERS is
+    keyed by). They differ for two ("daum" is "Daum", "fivehundredpx" is "500px"). Read from the
+    package's files, since settings cannot import provider modules before Django is set up."""
     spec = importlib.util.find_spec(PROVIDERS_PACKAGE)
     assert spec and spec.submodule_search_locations  # allauth is a requirement
-    folders = [Path(location) for location in spec.submodule_search_locations]
-    return sorted(
-        path.name
-        for folder in folders
-        for path in folder.iterdir()
-        if (path / "provider.py").is_file() and path.name not in NOT_PROVIDERS
-    )
+    found = {}
+    for folder in map(Path, spec.submodule_search_locations):
+        for path in sorted(folder.iterdir()):
+            module = path / "provider.py"
+            if module.is_file() and path.name not in NOT_PROVIDERS:
+                declared = re.search(r"""^\s+id\s*=\s*["']([^"']+)["']""", module.read_text(), re.MULTILINE)
+                found[path.name] = declared.group(1) if declared else path.name
+    return found
 
 
 def social_provider_ids() -> list[str]:
-    """The ids SOCIAL_PROVIDERS accepts."""
-    return [pid for pid in shipped_provider_ids() if pid not in COMPANY_PROVIDERS]
+    """The names SOCIAL_PROVIDERS accepts: allauth's provider packages."""
+    return [name for name in shipped_providers() if name not in COMPANY_PROVIDERS]
 
 
 def _setting_value(raw: str):
@@ -116,18 +121,22 @@ def _unknown(name: str, valid: list[str]) -> ImproperlyConfigured:
     )
 
 
-def social_providers(names: list[str], environ: Mapping[str, str]) -> dict[str, dict]:
-    """SOCIALACCOUNT_PROVIDERS entries for the ids in SOCIAL_PROVIDERS, from SOCIAL_<ID>_*."""
-    valid = social_provider_ids()
+def social_providers(names: list[str], environ: Mapping[str, str]) -> tuple[list[str], dict[str, dict]]:
+    """The INSTALLED_APPS entries and SOCIALACCOUNT_PROVIDERS for SOCIAL_PROVIDERS, whose
+    credentials and settings come from SOCIAL_<NAME>_*."""
+    shipped = shipped_providers()
+    valid = [name for name in shipped if name not in COMPANY_PROVIDERS]
     for name in names:
         if name not in valid:
             raise _unknown(name, valid)
     # SOCIAL_TWITTER_OAUTH2_SECRET belongs to twitter_oauth2, not to twitter: each variable goes
-    # to the longest provider id that prefixes it.
-    prefixes = sorted(((f"SOCIAL_{pid.upper()}_", pid) for pid in valid), key=lambda p: -len(p[0]))
-    configured: dict[str, dict] = {name: {"APPS": [{"client_id": "", "secret": "", "key": ""}]} for name in names}
+    # to the longest provider name that prefixes it.
+    prefixes = sorted(((f"SOCIAL_{name.upper()}_", name) for name in valid), key=lambda p: -len(p[0]))
+    configured: dict[str, dict] = {
+        name: {"APPS": [{"client_id": "", "secret": "", "key": ""}]} for name in names
+    }
     for variable, raw in environ.items():
-        owner = next(((prefix, pid) for prefix, pid in prefixes if variable.startswith(prefix)), None)
+        owner = next(((prefix, name) for prefix, name in prefixes if variable.startswith(prefix)), None)
         if owner is None or owner[1] not in configured:
             continue
         setting = variable.removeprefix(owner[0])
@@ -136,7 +145,8 @@ def social_providers(names: list[str], environ: Mapping[str, str]) -> dict[str, 
             provider["APPS"][0][APP_FIELDS[setting]] = raw.strip()
         elif setting:
             provider[setting] = _setting_value(raw)
-    return configured
+    apps = [f"{PROVIDERS_PACKAGE}.{name}" for name in names]
+    return apps, {shipped[name]: provider for name, provider in configured.items()}
 
 
 def _required(environ: Mapping[str, str], name: str, because: str) -> str:
@@ -209,4 +219,3 @@ def company_saml_app(environ: Mapping[str, str], *, link_by_email: bool, trust_e
         "client_id": COMPANY_SAML_SLUG,
         "settings": app_settings,
     }
-
