@@ -5,21 +5,34 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.core.exceptions import PermissionDenied
 
 from accounts.models import User
-from accounts.permissions import can_sign_up
+from accounts.permissions import allow_sign_up
 
 DISPLAY_NAME_LENGTH = User._meta.get_field("display_name").max_length
 
 
+def sign_up_is_open(request, provider: str | None = None) -> bool:
+    """allauth asks this before it shows the sign-up form or creates an account from a first
+    social login. A refusal's sentence is kept on the request for the "closed" page to show,
+    since allauth renders that page without saying why."""
+    try:
+        allow_sign_up(provider=provider)
+    except PermissionDenied as refusal:
+        request.sign_up_refusal = str(refusal)
+        return False
+    return True
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
-        return can_sign_up()
+        return sign_up_is_open(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin) -> bool:
-        return can_sign_up(provider=sociallogin.provider.id)
+        return sign_up_is_open(request, sociallogin.provider.id)
 
     def populate_user(self, request, sociallogin, data):
         """The username from what the provider calls the person (OpenID Connect's

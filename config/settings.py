@@ -81,6 +81,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    # The company logins (config/social.py): dormant until COMMONPLACE_OIDC_* or
+    # COMMONPLACE_SAML_* give them an app, so turning one on is a matter of settings alone.
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "taggit",
     "django_htmx",
     "accounts",
@@ -106,7 +110,6 @@ COMMONPLACE_SSO_LINK_BY_EMAIL = env_bool("COMMONPLACE_SSO_LINK_BY_EMAIL", True)
 _oidc_app = social.company_oidc_app(os.environ, link_by_email=COMMONPLACE_SSO_LINK_BY_EMAIL)
 if _oidc_app:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {"APPS": [_oidc_app]}
-    INSTALLED_APPS.append("allauth.socialaccount.providers.openid_connect")
 _saml_app = social.company_saml_app(
     os.environ,
     link_by_email=COMMONPLACE_SSO_LINK_BY_EMAIL,
@@ -114,7 +117,6 @@ _saml_app = social.company_saml_app(
 )
 if _saml_app:
     SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": [_saml_app]}
-    INSTALLED_APPS.append("allauth.socialaccount.providers.saml")
 # Sign-up: COMMONPLACE_SIGNUP_OPEN closes the sign-up form and social providers' sign-ups;
 # COMMONPLACE_SSO_SIGNUP_OPEN governs the company logins alone, so a company can close
 # sign-up yet let its customers in with their product account (accounts/permissions.py).
