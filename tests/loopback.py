@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,3 +62,26 @@ def _wait_until_ready(process: subprocess.Popen, module: str, errors) -> str:
                     break
     errors.seek(0)
     raise RuntimeError(f"{module} did not start (exit {process.poll()}):\n{errors.read()[-5000:]}")
+
+
+class PageForm(HTMLParser):
+    """The first form of a page: its action and the values of its inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = attributes.get("action") or ""
+        elif tag == "input" and attributes.get("name") and attributes.get("type") != "submit":
+            self.fields[attributes["name"]] = attributes.get("value") or ""
+
+
+def first_form(html: str) -> PageForm:
+    form = PageForm()
+    form.feed(html)
+    assert form.action is not None, html[:2000]
+    return form

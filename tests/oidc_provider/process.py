@@ -7,12 +7,11 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import requests
 
-from tests.loopback import loopback_server
+from tests.loopback import first_form, loopback_server
 
 
 @dataclass(frozen=True)
@@ -62,29 +61,6 @@ def oidc_provider(
     }
     with loopback_server("tests.oidc_provider.serve", env) as url:
         yield RunningProvider(url=url, client_id=client_id, secret=secret)
-
-
-class _Form(HTMLParser):
-    """The first form of a page: its action and the values of its inputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = attributes.get("action") or ""
-        elif tag == "input" and attributes.get("name") and attributes.get("type") != "submit":
-            self.fields[attributes["name"]] = attributes.get("value") or ""
-
-
-def first_form(html: str) -> _Form:
-    form = _Form()
-    form.feed(html)
-    assert form.action is not None, html[:2000]
-    return form
 
 
 def sign_in_at_provider(authorize_url: str, person: Person, *, consent: bool = True) -> str:
