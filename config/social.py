@@ -28,7 +28,8 @@ PROVIDERS_PACKAGE = "allauth.socialaccount.providers"
 NOT_PROVIDERS = frozenset({"base", "oauth", "oauth2", "dummy"})
 # Configured by their own variables, because they need a server rather than a client id alone.
 COMPANY_PROVIDERS = {"openid_connect": "COMMONPLACE_OIDC_*", "saml": "COMMONPLACE_SAML_*"}
-# The values allauth keeps on the app itself; every other SOCIAL_<ID>_<NAME> is a provider setting.
+# The values allauth keeps on the app itself (and SOCIAL_<ID>_SETTINGS, the app's settings as a
+# JSON object); every other SOCIAL_<ID>_<NAME> is a provider setting.
 APP_FIELDS = {"CLIENT_ID": "client_id", "SECRET": "secret", "KEY": "key"}
 
 # The company logins' fixed ids: the callback and metadata URLs an operator registers at the
@@ -143,6 +144,12 @@ def social_providers(names: list[str], environ: Mapping[str, str]) -> tuple[list
         provider = configured[owner[1]]
         if setting in APP_FIELDS:
             provider["APPS"][0][APP_FIELDS[setting]] = raw.strip()
+        elif setting == "SETTINGS":
+            # The app's own settings, a JSON object (Apple's certificate_key, for one).
+            app_settings = _setting_value(raw)
+            if not isinstance(app_settings, dict):
+                raise ImproperlyConfigured(f"{variable} must be a JSON object.")
+            provider["APPS"][0]["settings"] = app_settings
         elif setting:
             provider[setting] = _setting_value(raw)
     apps = [f"{PROVIDERS_PACKAGE}.{name}" for name in names]

@@ -14,11 +14,23 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who can sign in at a test identity provider, and what it says about them."""
+
+    username: str
+    password: str
+    email: str
+    name: str
+    email_verified: bool = True
 
 
 @contextmanager

@@ -31,7 +31,7 @@ from xml.etree import ElementTree
 
 import requests
 
-from tests.loopback import loopback_server
+from tests.loopback import Person, loopback_server
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -69,8 +69,9 @@ class RunningIdP:
 
 
 @contextmanager
-def saml_idp(people: list[dict]) -> Iterator[RunningIdP]:
-    with loopback_server("tests.saml_idp", {"SAML_IDP_PEOPLE": json.dumps(people)}) as url:
+def saml_idp(people: list[Person]) -> Iterator[RunningIdP]:
+    config = json.dumps([vars(person) for person in people])
+    with loopback_server("tests.saml_idp", {"SAML_IDP_PEOPLE": config}) as url:
         certificate = requests.get(f"{url}/certificate", timeout=10).text
         yield RunningIdP(url=url, certificate=certificate)
 

@@ -14,7 +14,8 @@ from allauth.socialaccount.models import SocialAccount
 from accounts.models import User
 from config.social import COMPANY_OIDC_ID, company_oidc_app
 from tests.factories import TEST_PASSWORD, UserFactory
-from tests.oidc_provider.process import Person, oidc_provider, sign_in_at_provider
+from tests.loopback import Person
+from tests.oidc_provider.process import oidc_provider, sign_in_at_provider
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.test import Client
 from accounts.models import User
 from config.social import COMPANY_SAML_SLUG, company_saml_app
 from tests.factories import UserFactory
-from tests.loopback import first_form
+from tests.loopback import Person, first_form
 from tests.saml_idp import saml_idp
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +28,8 @@ pytestmark = pytest.mark.django_db
 HOST = "localhost"
 LOGIN = f"/accounts/saml/{COMPANY_SAML_SLUG}/login/"
 ACS = f"http://{HOST}/accounts/saml/{COMPANY_SAML_SLUG}/acs/"
-ADA = {
-    "username": "ada",
-    "password": "ada-at-the-product-1",
-    "email": "ada@example.com",
-    "name": "Ada Lovelace",
-}
-GRACE = {
-    "username": "grace",
-    "password": "grace-at-the-product",
-    "email": "grace@example.com",
-    "name": "Grace Hopper",
-}
+ADA = Person("ada", "ada-at-the-product-1", "ada@example.com", "Ada Lovelace")
+GRACE = Person("grace", "grace-at-the-product-1", "grace@example.com", "Grace Hopper")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +55,7 @@ def configure(settings, idp):
     return apply
 
 
-def sign_in_at_idp(site, person: dict, *, tamper=None):
+def sign_in_at_idp(site, person: Person, *, tamper=None):
     """Press "Log in with Example Product", sign in at the IdP, post its answer back."""
     start = site.post(LOGIN, {"process": "login"})
     assert start.status_code == 302, start.content.decode()[:2000]
@@ -74,7 +64,7 @@ def sign_in_at_idp(site, person: dict, *, tamper=None):
     sign_in = first_form(page.text)
     answer = browser.post(
         urljoin(page.url, sign_in.action),
-        data={**sign_in.fields, "username": person["username"], "password": person["password"]},
+        data={**sign_in.fields, "username": person.username, "password": person.password},
         timeout=10,
     )
     post_back = first_form(answer.text)

@@ -136,6 +136,7 @@ def test_provider_settings_and_credentials_come_from_social_variables():
             "SOCIAL_TWITTER_CLIENT_ID": "tw1",
             "SOCIAL_TWITTER_OAUTH2_CLIENT_ID": "tw2",
             "SOCIAL_FIVEHUNDREDPX_CLIENT_ID": "px",
+            "SOCIAL_TWITTER_OAUTH2_SETTINGS": '{"oauth_pkce_enabled": true}',
             "SOCIAL_GITHUB_CLIENT_ID": "not named, not read",
         },
     )
@@ -152,6 +153,7 @@ def test_provider_settings_and_credentials_come_from_social_variables():
     assert providers["twitter"]["APPS"][0]["client_id"] == "tw1"
     assert "OAUTH2_CLIENT_ID" not in providers["twitter"]
     assert providers["twitter_oauth2"]["APPS"][0]["client_id"] == "tw2"
+    assert providers["twitter_oauth2"]["APPS"][0]["settings"] == {"oauth_pkce_enabled": True}
     # Keyed by the id allauth's class registers, which differs from the package for 500px.
     assert providers["500px"]["APPS"][0]["client_id"] == "px"
     assert "github" not in providers

@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from config.social import COMPANY_OIDC_ID, company_oidc_app
-from tests.oidc_provider.process import Person, oidc_provider
+from tests.loopback import Person
+from tests.oidc_provider.process import oidc_provider
 
 PRODUCT = "Example Product"
 ADA = Person("ada", "ada-at-the-product-1", "ada@example.com", "Ada Lovelace")

@@ -11,16 +11,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from tests.loopback import first_form, loopback_server
-
-
-@dataclass(frozen=True)
-class Person:
-    username: str
-    password: str
-    email: str
-    name: str
-    email_verified: bool = True
+from tests.loopback import Person, first_form, loopback_server
 
 
 @dataclass(frozen=True)
