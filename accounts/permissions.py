@@ -15,6 +15,7 @@ insights.permissions.
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 
@@ -64,3 +65,25 @@ def allow_edit_profile(user, member) -> None:
     allow_signed_in(user, "Log in to edit your profile.")
     if member.pk != user.pk:
         raise PermissionDenied("You can only edit your own profile.")
+
+
+# The company's own logins (its OpenID Connect server or SAML identity provider, configured by
+# COMMONPLACE_OIDC_* and COMMONPLACE_SAML_*), as opposed to social providers such as GitHub.
+COMPANY_LOGIN_PROVIDERS = frozenset({"openid_connect", "saml"})
+
+
+def allow_sign_up(*, provider: str | None = None) -> None:
+    """Whether a new account may be created: by the sign-up form (no provider), or by a first
+    login with a social provider or the company's login (the provider's allauth id)."""
+    if provider in COMPANY_LOGIN_PROVIDERS:
+        if not settings.COMMONPLACE_SSO_SIGNUP_OPEN:
+            raise PermissionDenied(
+                "New accounts cannot be created with the company login: ask the community's "
+                "managers for an account."
+            )
+        return
+    if not settings.COMMONPLACE_SIGNUP_OPEN:
+        raise PermissionDenied("Sign-up is closed: this community is not taking new members right now.")
+
+
+can_sign_up = boolean(allow_sign_up)

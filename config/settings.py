@@ -14,6 +14,8 @@ import dj_email_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config import social
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("COMMONPLACE_VAR_DIR", BASE_DIR / "var"))
 
@@ -79,6 +81,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    # The company logins (config/social.py): dormant until COMMONPLACE_OIDC_* or
+    # COMMONPLACE_SAML_* give them an app, so turning one on is a matter of settings alone.
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "taggit",
     "django_htmx",
     "accounts",
@@ -91,22 +97,34 @@ INSTALLED_APPS = [
     "console",
 ]
 
-# Social login is added by settings alone: list allauth provider ids in SOCIAL_PROVIDERS and give
-# each its credentials as SOCIAL_<ID>_CLIENT_ID / SOCIAL_<ID>_SECRET (see README, "Social login").
+# Social and company login are added by settings alone (config/social.py; README, "Social login"
+# and "Company login"): allauth provider ids in SOCIAL_PROVIDERS with SOCIAL_<ID>_* credentials,
+# the company's OpenID Connect server in COMMONPLACE_OIDC_*, its SAML identity provider in
+# COMMONPLACE_SAML_*. An unknown provider id stops the start with the list of valid ones.
 SOCIAL_PROVIDERS = env_list("SOCIAL_PROVIDERS", "")
-SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
-for _provider in SOCIAL_PROVIDERS:
-    INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
-    _prefix = f"SOCIAL_{_provider.upper()}_"
-    SOCIALACCOUNT_PROVIDERS[_provider] = {
-        "APPS": [
-            {
-                "client_id": os.environ.get(_prefix + "CLIENT_ID", ""),
-                "secret": os.environ.get(_prefix + "SECRET", ""),
-                "key": os.environ.get(_prefix + "KEY", ""),
-            }
-        ],
-    }
+_social_apps, SOCIALACCOUNT_PROVIDERS = social.social_providers(SOCIAL_PROVIDERS, os.environ)
+INSTALLED_APPS += _social_apps
+# A company login whose provider asserts a verified address that a member has verified here too
+# logs that member in and links the login to the account (accounts/adapter.py).
+COMMONPLACE_SSO_LINK_BY_EMAIL = env_bool("COMMONPLACE_SSO_LINK_BY_EMAIL", True)
+_oidc_app = social.company_oidc_app(os.environ, link_by_email=COMMONPLACE_SSO_LINK_BY_EMAIL)
+if _oidc_app:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {"APPS": [_oidc_app]}
+_saml_app = social.company_saml_app(
+    os.environ,
+    link_by_email=COMMONPLACE_SSO_LINK_BY_EMAIL,
+    trust_email=env_bool("COMMONPLACE_SAML_EMAIL_VERIFIED", False),
+)
+if _saml_app:
+    SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": [_saml_app]}
+# Sign-up: COMMONPLACE_SIGNUP_OPEN closes the sign-up form and social providers' sign-ups;
+# COMMONPLACE_SSO_SIGNUP_OPEN governs the company logins alone, so a company can close
+# sign-up yet let its customers in with their product account (accounts/permissions.py).
+COMMONPLACE_SIGNUP_OPEN = env_bool("COMMONPLACE_SIGNUP_OPEN", True)
+COMMONPLACE_SSO_SIGNUP_OPEN = env_bool("COMMONPLACE_SSO_SIGNUP_OPEN", True)
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SOCIALACCOUNT_REQUESTS_TIMEOUT", 10)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
