@@ -27,14 +27,20 @@ def one_line(value: str) -> str:
     return " ".join((value or "").split())
 
 
+def at_most(value: str, limit: int, what: str) -> str:
+    """One line of text, at most `limit` characters."""
+    text = one_line(value)
+    if len(text) > limit:
+        raise ValidationError(f"Keep {what} to {limit} characters; this one has {len(text)}.")
+    return text
+
+
 def clean_site_name(value: str) -> str:
-    name = one_line(value)
+    name = at_most(value, SITE_NAME_MAX, "the name")
     if not name:
         raise ValidationError(
             "Give the site a name: it is the page titles' last words and the emails' sender."
         )
-    if len(name) > SITE_NAME_MAX:
-        raise ValidationError(f"Keep the name to {SITE_NAME_MAX} characters; this one has {len(name)}.")
     return name
 
 
@@ -76,17 +82,31 @@ def clean_web_url(value: str, *, what: str = "The address") -> str:
     return url
 
 
+def clean_footer_link(position: int, label: str, url: str) -> dict[str, str]:
+    """One link: {"label", "url"}; a refusal names the part at fault ({"label": ...} or {"url": ...})."""
+    label = one_line(label)
+    if not label:
+        raise ValidationError({"label": f"Give footer link {position} a label, or empty its address."})
+    if len(label) > LINK_LABEL_MAX:
+        raise ValidationError(
+            {"label": f"Keep footer link {position}'s label to {LINK_LABEL_MAX} characters."}
+        )
+    try:
+        url = clean_web_url(url, what=f"Footer link {position}'s address")
+    except ValidationError as error:
+        raise ValidationError({"url": error.messages}) from None
+    return {"label": label, "url": url}
+
+
 def clean_footer_links(links) -> list[dict[str, str]]:
     """[(label, url), ...] or [{"label", "url"}, ...] → [{"label", "url"}, ...], in order."""
     cleaned = []
     for position, link in enumerate(links or [], start=1):
         label, url = (link["label"], link["url"]) if isinstance(link, dict) else link
-        label = one_line(label)
-        if not label:
-            raise ValidationError(f"Footer link {position} needs a label.")
-        if len(label) > LINK_LABEL_MAX:
-            raise ValidationError(f"Keep footer link {position}'s label to {LINK_LABEL_MAX} characters.")
-        cleaned.append({"label": label, "url": clean_web_url(url, what=f"Footer link {position}'s address")})
+        try:
+            cleaned.append(clean_footer_link(position, label, url))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
     if len(cleaned) > FOOTER_LINKS_MAX:
         raise ValidationError(
             f"The footer holds at most {FOOTER_LINKS_MAX} links; remove {len(cleaned) - FOOTER_LINKS_MAX}."
@@ -95,19 +115,11 @@ def clean_footer_links(links) -> list[dict[str, str]]:
 
 
 def clean_banner(value: str) -> str:
-    text = one_line(value)
-    if len(text) > BANNER_MAX:
-        raise ValidationError(
-            f"Keep the welcome banner to {BANNER_MAX} characters; this one has {len(text)}."
-        )
-    return text
+    return at_most(value, BANNER_MAX, "the welcome banner")
 
 
 def clean_contact_text(value: str) -> str:
-    text = one_line(value)
-    if len(text) > CONTACT_TEXT_MAX:
-        raise ValidationError(f"Keep the contact to {CONTACT_TEXT_MAX} characters; this one has {len(text)}.")
-    return text
+    return at_most(value, CONTACT_TEXT_MAX, "the contact")
 
 
 def clean_contact_address(value: str) -> str:

@@ -39,7 +39,7 @@ class BrandingForm(forms.Form):
     )
     remove_logo = forms.BooleanField(label="Remove the logo (the header shows the site name)", required=False)
     welcome_banner = forms.CharField(
-        label="Welcome banner",
+        label="Banner text",
         required=False,
         max_length=1000,
         help_text=(
@@ -121,26 +121,15 @@ class BrandingForm(forms.Form):
         cleaned = super().clean()
         links = []
         for number in FOOTER_ROWS:
-            label = validators.one_line(cleaned.get(f"footer_label_{number}", ""))
-            url = (cleaned.get(f"footer_url_{number}") or "").strip()
-            if not label and not url:
+            label = cleaned.get(f"footer_label_{number}", "")
+            url = cleaned.get(f"footer_url_{number}", "")
+            if not label.strip() and not url.strip():
                 continue  # an empty row
-            if not label:
-                self.add_error(
-                    f"footer_label_{number}", f"Give footer link {number} a label, or empty its address."
-                )
-                continue
-            if len(label) > validators.LINK_LABEL_MAX:
-                self.add_error(
-                    f"footer_label_{number}", f"Keep the label to {validators.LINK_LABEL_MAX} characters."
-                )
-                continue
             try:
-                url = validators.clean_web_url(url, what=f"Footer link {number}'s address")
+                links.append(validators.clean_footer_link(number, label, url))
             except ValidationError as error:
-                self.add_error(f"footer_url_{number}", error)
-                continue
-            links.append({"label": label, "url": url})
+                for part, errors in error.error_dict.items():
+                    self.add_error(f"footer_{part}_{number}", errors)
         cleaned["footer_links"] = links
         if cleaned.get("logo") and cleaned.get("remove_logo"):
             self.add_error("remove_logo", "Choose a new logo or remove the logo, not both.")
