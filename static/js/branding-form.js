@@ -47,6 +47,10 @@
       "White text on " + hex + ": contrast " + shown(ratio) + ", " + (passes ? "passes" : "too low") +
       " (at least " + minimum + ":1 needed).";
     verdict.classList.toggle("contrast-fails", !passes);
+    // Text in a colour that fails is not shown: the swatch and the sentence say enough.
+    preview.querySelectorAll(".sample-text").forEach((sample) => {
+      sample.hidden = !passes;
+    });
   }
 
   input.addEventListener("input", function () {
