@@ -18,3 +18,18 @@ def noisy_png(size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def wordmark(text: str, colour: str = "#7a1f5c", size: tuple[int, int] = (240, 64)) -> bytes:
+    """A logo that looks like one: a mark and the name, on a transparent background."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    side = size[1] - 8
+    draw.rounded_rectangle((4, 4, 4 + side, 4 + side), radius=12, fill=colour)
+    draw.ellipse((4 + side // 4, 4 + side // 4, 4 + 3 * side // 4, 4 + 3 * side // 4), fill="#ffffff")
+    draw.text((side + 16, size[1] // 2), text, fill=colour, font=ImageFont.load_default(size=30), anchor="lm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
