@@ -235,3 +235,13 @@ def test_without_a_contact_the_follow_up_notice_is_unchanged(client, brand_site,
     question = make_question(title="Charged twice for one month of service")
     commit(insights_services.escalation_open, question=question, staff_user=StaffFactory(), note="")
     assert "escalation-contact" not in page(client, question.get_absolute_url())
+
+
+def test_staff_see_the_contact_members_will_be_shown_before_escalating(client, brand_site):
+    brand_site()
+    question = make_question(title="Charged twice for one month of service")
+    client.force_login(StaffFactory())
+    html = page(client, question.get_absolute_url())
+    staff_form = html.split('<details class="follow-up-staff" id="follow-up">')[1].split("</details>")[0]
+    assert "The notice will give the company's contact" in staff_form
+    assert '<a href="mailto:care@acme.example">care@acme.example</a>' in staff_form

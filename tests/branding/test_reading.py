@@ -86,3 +86,19 @@ def test_a_cache_outage_costs_a_query_not_the_page(client, brand_site, monkeypat
     assert response.status_code == 200
     assert "Acme Help" in response.content.decode()
     assert len(branding_queries(page.captured_queries)) == 1  # once per request, however many templates
+
+
+def test_a_branded_page_costs_no_more_queries_than_an_unbranded_one(client, brand_site):
+    from tests.branding.conftest import LOGO
+    from tests.factories import make_question
+
+    make_question()
+    client.get("/")
+    with CaptureQueriesContext(connection) as unbranded:
+        client.get("/")
+    brand_site(logo=LOGO)
+    client.get("/")
+    with CaptureQueriesContext(connection) as branded:
+        html = client.get("/").content.decode()
+    assert "Acme Help" in html and "Status page" in html and 'class="brand-logo"' in html
+    assert len(branded.captured_queries) == len(unbranded.captured_queries)

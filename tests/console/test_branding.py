@@ -261,3 +261,14 @@ def test_the_preview_stylesheet_only_ever_holds_a_colour(client):
         == b".colour-preview { --preview: #7a1f5c; }\n"
     )
     assert client.get("/branding/preview.css?colour=red;}body{display:none").content == b""
+
+
+def test_the_branding_page_costs_a_fixed_number_of_queries(
+    client, manager, post, django_assert_max_num_queries
+):
+    post(form_data(logo=SimpleUploadedFile("acme.png", LOGO)))
+    client.get(URL)  # the message of the save, shown once
+    # session, member, groups, the saved branding (fresh, not cached), and a spare
+    with django_assert_max_num_queries(5):
+        response = client.get(URL)
+    assert response.status_code == 200
