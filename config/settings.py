@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.saml",
     "taggit",
     "django_htmx",
+    "branding",
     "accounts",
     "forum",
     "reputation",
@@ -154,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "branding.context_processors.branding",
                 "notifications.context_processors.unread_notifications",
             ],
         },
@@ -262,7 +264,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Account emails' subject prefix and sender are the branded site name (accounts/adapter.py).
 # allauth's own rate limits (on by default) count in the cache above: Redis in production.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",

@@ -8,6 +8,7 @@ from kb.sitemaps import SITEMAPS as KB_SITEMAPS
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("sitemap.xml", sitemap, {"sections": {**SITEMAPS, **KB_SITEMAPS}}, name="sitemap"),
+    path("branding/", include("branding.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

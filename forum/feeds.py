@@ -7,13 +7,13 @@ the canonical links and the sitemap.
 
 import copy
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from branding.selectors import current as current_brand
 from forum import selectors, seo
 from forum.models import Question
 
@@ -35,10 +35,10 @@ class NewestQuestionsFeed(Feed):
         return self.request.build_absolute_uri(path)
 
     def title(self) -> str:
-        return f"Newest questions · {settings.SITE_NAME}"
+        return f"Newest questions · {current_brand().site_name}"
 
     def subtitle(self) -> str:
-        return f"The {FEED_ITEMS} most recently asked questions on {settings.SITE_NAME}."
+        return f"The {FEED_ITEMS} most recently asked questions on {current_brand().site_name}."
 
     def link(self) -> str:
         return self.absolute(reverse("forum:question_list"))
@@ -92,10 +92,11 @@ class TagQuestionsFeed(NewestQuestionsFeed):
         return selectors.tag_get(slug)  # 404 for an unknown tag
 
     def title(self, tag: Tag) -> str:
-        return f"Newest questions tagged {tag.name} · {settings.SITE_NAME}"
+        return f"Newest questions tagged {tag.name} · {current_brand().site_name}"
 
     def subtitle(self, tag: Tag) -> str:
-        return f"The {FEED_ITEMS} most recently asked questions tagged {tag.name} on {settings.SITE_NAME}."
+        site_name = current_brand().site_name
+        return f"The {FEED_ITEMS} most recently asked questions tagged {tag.name} on {site_name}."
 
     def link(self, tag: Tag) -> str:
         return self.absolute(reverse("forum:tag_detail", kwargs={"slug": tag.slug}))

@@ -267,6 +267,8 @@ def field_label(key: str) -> str:
 def _target(entry: ModerationAction, lookup: _Lookup) -> Phrase:
     """What the action was done to, in words and linked: Answer by Alice in “How do I reset…”."""
     kind, pk = entry.target_type, entry.target_id
+    if kind == "branding":  # the one row of the site's branding (console, branding.update)
+        return [Piece("The site's branding")]
     if kind == "user":
         user = lookup.get("user", pk)
         if user is None:

@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "hidden": "Hidden (flags accepted)",
     "deleted": "Deleted",
     "flags_declined": "Flags declined",
+    "branding.update": "Branding changed",  # by a community manager, in the console
 }
 
 

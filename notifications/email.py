@@ -33,6 +33,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from branding.email import email_context, from_email, subject_prefix
+from branding.selectors import current as current_brand
 from notifications.models import DEFAULT_FREQUENCY, EmailPreference, Frequency, Kind, Notification
 from notifications.unsubscribe import absolute_url, unsubscribe_url
 
@@ -120,10 +122,11 @@ def build_message(
     one-click unsubscribe headers (which stop exactly the kinds this email is about)."""
     kinds = [kind for kind in Kind.values if kind in set(kinds)]
     stop_these = unsubscribe_url(user_id=user.pk, kinds=kinds)
+    brand = current_brand()
     context = {
         **context,
+        **email_context(brand),  # the site's name, colour, logo and footer links
         "user": user,
-        "site_name": settings.SITE_NAME,
         "site_url": absolute_url("/"),
         "settings_url": absolute_url(reverse("notifications:email_settings")),
         "unsubscribe_url": stop_these,
@@ -131,9 +134,9 @@ def build_message(
         "kind_labels": [Kind(kind).label for kind in kinds],
     }
     message = EmailMultiAlternatives(
-        subject=f"[{settings.SITE_NAME}] {Truncator(subject).chars(150)}",
+        subject=subject_prefix(brand) + Truncator(subject).chars(150),
         body=render_to_string(f"notifications/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email(brand),
         to=[address],
         headers={
             "List-Unsubscribe": f"<{stop_these}>",

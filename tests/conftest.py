@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+from branding.selectors import remember as remember_branding
+from branding.selectors import snapshot as branding_snapshot
 from config.celery import app as celery_app
 from tests.factories import UserFactory
 
@@ -59,6 +61,15 @@ def _fresh_cache():
     _clear_cache()
     yield
     _clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _branding_cached(_fresh_cache):
+    """Every page reads the branding from the cache: one query per cache lifetime, not per page
+    (branding/selectors.py). A test starts with no branding saved, so the cached value is the
+    defaults, as on a running site after its first page; the pages' query budgets are thus the
+    steady state. tests/branding/test_reading.py clears the cache to prove the cold read's cost."""
+    remember_branding(branding_snapshot(None))
 
 
 @pytest.fixture(autouse=True)
