@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "hidden": "Hidden (flags accepted)",
     "deleted": "Deleted",
     "flags_declined": "Flags declined",
+    "appeal_restored": "Serial-voting reversal restored on appeal",
+    "appeal_kept": "Serial-voting reversal kept on appeal",
 }
 
 
