@@ -20,8 +20,8 @@ reversal takes away what the ring was for, reputation. Running again reverses no
 since a reversed entry is no longer active and entries already in a pending reversal are
 skipped; each reversal writes one audit line (moderator none, target the author whose
 reputation it took back). The author sees the reversal in their ledger with a link to ask a
-moderator to review it: moderation/appeals.py. A reversal a moderator restored on appeal is
-never reversed again: only original lines are taken back, never a restoration.
+moderator to review it: moderation/appeals.py. Votes a moderator cleared on appeal (their
+reversal restored) are never reversed again.
 """
 
 from __future__ import annotations
@@ -153,8 +153,11 @@ def _neutralise_one(finding: Finding) -> list[int]:
     author = User.objects.select_for_update(no_key=True).filter(pk=finding.author_id).first()
     if author is None:
         return []
-    # Original lines only: a restoration (a moderator gave the credit back on appeal) stands.
-    credited = LedgerEntry.objects.active().filter(vote_id__in=finding.vote_ids, reverses__isnull=True)
+    # A vote a moderator cleared on appeal keeps its credit, whatever the ledger did to it since
+    # (a post deleted and restored gives a restoration back as a fresh line).
+    cleared = LedgerEntry.objects.filter(vote_id__in=finding.vote_ids, event__kind=EventKind.APPEAL_RESTORED)
+    votes = finding.vote_ids - set(cleared.values_list("vote_id", flat=True))
+    credited = LedgerEntry.objects.active().filter(vote_id__in=votes, reverses__isnull=True)
     entry_ids = sorted(set(credited.values_list("pk", flat=True)) - _pending_reversals())
     if not entry_ids:
         return []

@@ -392,12 +392,17 @@ def test_a_moderator_cannot_decide_their_own_appeal(client, commit, decide):
 
 
 def test_a_restored_reversal_is_never_reversed_again_by_detection(commit, decide, reversed_ring):
-    author, _, reversal = reversed_ring
-    decide(ModeratorFactory(), appealed(author, reversal), "restore")
+    author, voter, reversal = reversed_ring
+    moderator = ModeratorFactory()
+    decide(moderator, appealed(author, reversal), "restore")
+    answer = Vote.objects.filter(voter=voter).first().answer
+    commit(post_delete, post=answer, actor=moderator)
+    commit(post_restore, post=answer, moderator=moderator)  # the credit comes back as a fresh line
 
     assert detect(commit) == 0
 
     assert reputation(author) == 51
+    assert reconcile.check().drift == 0
 
 
 def test_the_ledger_shows_the_restoration_and_no_more_appeal_links(client, decide, reversed_ring):
