@@ -10,6 +10,11 @@ services' token de-duplication hands back the existing post on a second run; vot
 the same value (a no-op); an answer is accepted only when it is not the accepted one already
 (``answer_accept_toggle`` would otherwise take the acceptance away); and timestamps are laid out
 from an anchor recovered from the first demo question, so a second run writes the same values.
+
+Votes and acceptances happen on the timeline too: a vote a few hours after its post, an
+acceptance just after the asker's thanks. ``seed_content`` returns when each acceptance
+happened; the seed_demo command (in kb, above the ledger) dates their reputation events, and so
+the ledger lines, at those moments, so the leaderboard's week, month and all time differ.
 """
 
 import textwrap
@@ -42,6 +47,8 @@ from forum.tags import validate_tags
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://commonplace.example/demo-content")
 
 MAX_TAGS_PER_QUESTION = 3
+# An asker accepts this long after the answer, or after their own last comment on it (a thanks).
+ACCEPT_AFTER_HOURS = 0.5
 
 
 def token(key: str) -> uuid.UUID:
@@ -1186,6 +1193,7 @@ class _Seeder:
         self.answer_ids: list[int] = []
         self.comment_ids: list[int] = []
         self.tags: set[str] = set()
+        self.accepted_at: dict[int, datetime] = {}  # answer id -> when the asker accepted it
 
     def _at(self, start: datetime, hours: float) -> datetime:
         return min(start + timedelta(hours=hours), self.anchor)
@@ -1251,6 +1259,9 @@ class _Seeder:
                 )[0]
                 if accepted_id != answer.pk:  # toggling an accepted answer would unaccept it
                     services.answer_accept_toggle(answer=answer, user=asker)
+                thanks = [c.after for c in answer_spec.comments if c.author == spec.author]
+                self.accepted_at[answer.pk] = self._at(answered, max(thanks, default=0) + ACCEPT_AFTER_HOURS)
+                activity.append(self.accepted_at[answer.pk])
 
         Question.objects.filter(pk=question.pk).update(created_at=asked, last_activity_at=max(activity))
 
@@ -1260,7 +1271,8 @@ def seed_content(users: dict) -> dict[str, int]:
     """Create (or find again) the demo questions, answers, comments, votes and acceptances.
 
     Returns counts of the demo content as it now stands, plus ``created``: how many posts this
-    run had to create (0 on a second run)."""
+    run had to create (0 on a second run), and ``accepted_at``: when each accepted answer was
+    accepted, for dating its reputation."""
     check(usernames=set(users))
     seeder = _Seeder(users, _anchor(users))
     with limits_disabled():  # dozens of posts in a second by a few people: demo data, not abuse
@@ -1280,4 +1292,5 @@ def seed_content(users: dict) -> dict[str, int]:
         "tags": len(seeder.tags),
         "created": seeder.created,
         "question_ids": sorted(seeder.question_ids),
+        "accepted_at": seeder.accepted_at,
     }

@@ -89,18 +89,20 @@ _WHITESPACE_RE = re.compile(r"\s+")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
-def render_markdown(source: str) -> str:
+def render_markdown(source: str, *, line_breaks: bool = False) -> str:
     """Render member-written Markdown to sanitised HTML; ``""`` for empty or blank input.
 
     See the module docstring for the rules: CommonMark + tables, strikethrough and linkify; raw
     HTML escaped; headings demoted by two levels (``# Title`` → ``<h3>``, capped at ``<h6>``);
     images turned into links; code highlighted by Pygments; output cleaned by nh3 against an
     allowlist, links limited to http/https/mailto and given ``rel="nofollow ugc noopener"``.
+    With ``line_breaks`` a single newline is a line break (``<br>``), as in a profile's bio,
+    which members long wrote as plain text; posts keep CommonMark's soft breaks.
     """
     if not source or not source.strip():
         return ""
     try:
-        return _sanitise(_MD.render(source))
+        return _sanitise((_MD_BREAKS if line_breaks else _MD).render(source))
     except Exception:
         logger.exception("Markdown rendering failed; showing the source as escaped text")
         return _fallback(source)
@@ -236,8 +238,8 @@ def _render_code_block(self, tokens, idx, options, env) -> str:
     return _highlight(tokens[idx].content, "")
 
 
-def _build_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"linkify": True, "html": False, "typographer": False})
+def _build_parser(*, breaks: bool = False) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"linkify": True, "html": False, "typographer": False, "breaks": breaks})
     md.enable(["table", "strikethrough", "linkify"])
     md.core.ruler.push("demote_headings", _demote_headings)
     md.core.ruler.push("images_to_links", _images_to_links)
@@ -247,6 +249,7 @@ def _build_parser() -> MarkdownIt:
 
 
 _MD = _build_parser()
+_MD_BREAKS = _build_parser(breaks=True)
 
 
 # --- sanitising ------------------------------------------------------------------------------

@@ -241,3 +241,41 @@ def suggested_edit_diff(suggested_edit: SuggestedEdit) -> SuggestedEditDiff:
         body=diff_html(before_body, suggested_edit.body),
         post_moved_on=suggested_edit.is_pending and current_number != suggested_edit.base_revision,
     )
+
+
+# --- A member's posts, for their profile ----------------------------------------------------
+
+MEMBER_POST_TABS = {"questions": "Questions", "answers": "Answers"}
+MEMBER_POST_SORTS = {
+    "newest": ("Newest", ["-created_at", "-pk"]),
+    "votes": ("Most votes", ["-score", "-created_at", "-pk"]),
+}
+MEMBER_POSTS_PER_PAGE = 20
+
+
+@dataclass
+class MemberPosts:
+    tab: str
+    sort: str
+    page: Page
+    counts: dict[str, int]  # tab -> how many of the member's posts of that kind the viewer sees
+
+
+def member_posts(
+    member, viewer, *, tab: str = "questions", sort: str = "newest", page_number=None
+) -> MemberPosts:
+    """One page of the member's questions or answers, newest or best-voted first, as the viewer
+    may see them (forum.permissions.visibility_filter: deleted, hidden and held posts only for
+    their author and moderators; an answer only where its question is seen too). A fixed
+    number of queries: the two counts, the page, and the questions' tags."""
+    tab = tab if tab in MEMBER_POST_TABS else "questions"
+    sort = sort if sort in MEMBER_POST_SORTS else "newest"
+    questions = Question.objects.visible_to(viewer).filter(author=member)
+    answers = Answer.objects.visible_to(viewer).filter(
+        author=member, question__in=Question.objects.visible_to(viewer)
+    )
+    counts = {"questions": questions.count(), "answers": answers.count()}
+    rows = questions.prefetch_related("tags") if tab == "questions" else answers.select_related("question")
+    paginator = Paginator(rows.order_by(*MEMBER_POST_SORTS[sort][1]), MEMBER_POSTS_PER_PAGE)
+    paginator.count = counts[tab]  # counted above: no second COUNT for the paginator
+    return MemberPosts(tab=tab, sort=sort, page=paginator.get_page(page_number), counts=counts)

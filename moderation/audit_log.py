@@ -115,13 +115,19 @@ FIELD_LABELS = {
     "voter_id": "Voter",
     "vote_ids": "Votes",
     "entry_ids": "Reputation reversed",
+    "reversal_ids": "Reversal lines appealed",
+    "appeal": "Appeal",
     "patterns": "Pattern",
     "article_id": "Article",
     "title": "Title",
     "last_verified_at": "Last verified",
 }
 # Ids of rows nobody needs to see one by one: shown as how many there are.
-COUNTED = {"vote_ids": ("up-vote", "up-votes"), "entry_ids": ("ledger entry", "ledger entries")}
+COUNTED = {
+    "vote_ids": ("up-vote", "up-votes"),
+    "entry_ids": ("ledger entry", "ledger entries"),
+    "reversal_ids": ("ledger entry", "ledger entries"),
+}
 # Reasons written with raw ids (moderation/closing.py's merge, and serial voting before it named
 # people), read back into their parts.
 MERGE_REASON = re.compile(r"Merged into question (\d+); moved answers \[([\d, ]*)\]")
@@ -301,7 +307,7 @@ def _value(key: str, value, entry: ModerationAction, lookup: _Lookup) -> Phrase:
     if key in COUNTED and isinstance(value, list | tuple):
         text = _plural(len(value), *COUNTED[key])
         author = lookup.get("user", entry.target_id) if entry.target_type == "user" else None
-        if key == "entry_ids" and author is not None:
+        if key in ("entry_ids", "reversal_ids") and author is not None:
             return [Piece(text, reverse("reputation:user_ledger", kwargs={"username": author.username}))]
         return [Piece(text)]
     if key == "close_reason" and value in CloseReason.values:

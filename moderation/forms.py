@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from moderation.appeals import KEEP, KEEP_NEEDS_A_NOTE, OUTCOME_REQUIRED, RESTORE
 from moderation.models import FlagReason
 
 # What each reason means, shown under its radio button.
@@ -64,3 +65,40 @@ class FlagForm(forms.Form):
         """Each radio button with its help text, for a template that lays them out itself."""
         for option in self["reason"]:
             yield option, REASON_HELP.get(option.data["value"], "")
+
+
+class AppealForm(forms.Form):
+    """A member asks a moderator to review a serial-voting reversal of their reputation."""
+
+    text = forms.CharField(
+        label="What should the moderator know?",
+        max_length=800,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="For example, why these votes came from someone who genuinely found your posts useful.",
+        error_messages={"required": "Tell the moderator why the votes were genuine."},
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    """A moderator restores or keeps an appealed reversal: the button pressed is the outcome."""
+
+    outcome = forms.ChoiceField(
+        choices=[(RESTORE, "Restore the reputation"), (KEEP, "Keep the reversal")],
+        widget=forms.HiddenInput,  # the two submit buttons send it
+        error_messages={"required": OUTCOME_REQUIRED, "invalid_choice": OUTCOME_REQUIRED},
+    )
+    note = forms.CharField(
+        label="Note to the member",
+        required=False,
+        max_length=1000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent to the member with the outcome. Required to keep the reversal.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == KEEP and not data.get("note"):
+            self.add_error("note", KEEP_NEEDS_A_NOTE)
+        return data

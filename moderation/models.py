@@ -152,3 +152,51 @@ class CloseVote(models.Model):
     @property
     def is_active(self) -> bool:
         return self.cleared_at is None
+
+
+class AppealStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a moderator"
+    RESTORED = "restored", "Restored"
+    KEPT = "kept", "Reversal kept"
+
+
+class ReversalAppeal(models.Model):
+    """A member asks a moderator to review a serial-voting reversal of their reputation. The
+    reversal is the anti-fraud event that wrote the lines (one run's finding about one voter),
+    so one appeal covers all of its lines; a member appeals a reversal once: a moderator
+    restores it (new ledger lines reversing the reversal) or keeps it, and that is final."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reversal = models.ForeignKey("reputation.ReputationEvent", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=800)
+    status = models.CharField(max_length=10, choices=AppealStatus.choices, default=AppealStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The moderator's words to the member, sent with the outcome.
+    note = models.TextField(max_length=1000, blank=True)
+    # The ledger event that gave the reputation back, for a restored appeal.
+    restoration = models.ForeignKey(
+        "reputation.ReputationEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "reversal"], name="one_appeal_per_reversal"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | Q(status__in=["restored", "kept"], decided_at__isnull=False),
+                name="appeal_decided_unless_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_status_time")]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} of reversal {self.reversal_id} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == AppealStatus.PENDING

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from accounts.permissions import allow_moderator, allow_signed_in, boolean, is_moderator
 from accounts.privileges import has_privilege, threshold
 from forum.permissions import allow_touch_post
+from moderation.models import AppealStatus
 
 __all__ = ["is_moderator"]  # re-exported: moderation code asks "is this a moderator?" here
 
@@ -113,8 +114,40 @@ can_vote_to_close = boolean(allow_vote_to_close)
 can_delete = boolean(allow_delete)
 
 
-def allow_appeal(user, entry) -> None:
-    """Ask a moderator to review a serial-voting reversal: only its owner may."""
+# --- Appeals of serial-voting reversals ---------------------------------------------------------
+
+
+def allow_appeal(user, entry, appeal=None) -> None:
+    """Ask a moderator to review a serial-voting reversal: only its owner may, once per
+    reversal. `appeal` is the one already made about it, if any (moderation.appeals.appeal_of)."""
     allow_signed_in(user, "Log in to ask for a review.")
     if entry.user_id != user.pk:
         raise PermissionDenied("Only the member whose reputation was reversed can ask for a review.")
+    if appeal is None:
+        return
+    if appeal.status == AppealStatus.PENDING:
+        raise PermissionDenied(
+            "You have already asked for a review of this reversal. A moderator will look at it, "
+            "and you will hear the outcome."
+        )
+    if appeal.status == AppealStatus.RESTORED:
+        raise PermissionDenied(
+            "A moderator has already restored this reversal: there is nothing left to review."
+        )
+    raise PermissionDenied(
+        "A moderator reviewed this reversal and kept it. "
+        "A reversal is reviewed once, so it can't be appealed again."
+    )
+
+
+def allow_decide_appeal(user, appeal=None) -> None:
+    """Restore or keep a reversal a member appealed: moderators, never about their own reputation."""
+    allow_moderator(user, "Only moderators can decide appeals of serial-voting reversals.")
+    if appeal is not None and appeal.member_id == user.pk:
+        raise PermissionDenied(
+            "You can't decide an appeal about your own reputation: another moderator will."
+        )
+
+
+can_appeal = boolean(allow_appeal)
+can_decide_appeal = boolean(allow_decide_appeal)

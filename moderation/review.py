@@ -1,5 +1,6 @@
-"""The review queues at /moderation/review/: suggested edits waiting for a reviewer, and new
-accounts' first posts held by pre-moderation. Reads cost a fixed number of queries per page;
+"""The review queues at /moderation/review/: suggested edits waiting for a reviewer, new
+accounts' first posts held by pre-moderation, and members' appeals of serial-voting reversals
+(read and decided in moderation/appeals.py). Reads cost a fixed number of queries per page;
 the writes (approving and rejecting edits) are forum.services' own."""
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from forum.models import Answer, Question, Revision, SuggestedEdit
 from moderation import audit, permissions
 
 PER_PAGE = 20
-TABS = {"edits": "Suggested edits", "first-posts": "First posts"}
+TABS = {"edits": "Suggested edits", "first-posts": "First posts", "appeals": "Reputation appeals"}
 HELD_NOTICE = "Your first post is waiting for a moderator; only you can see it for now."
 
 

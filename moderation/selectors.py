@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "deleted": "Deleted",
     "flags_declined": "Flags declined",
     "branding.update": "Branding changed",  # by a community manager, in the console
+    "appeal_restored": "Serial-voting reversal restored on appeal",
+    "appeal_kept": "Serial-voting reversal kept on appeal",
 }
 
 

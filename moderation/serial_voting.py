@@ -20,7 +20,8 @@ reversal takes away what the ring was for, reputation. Running again reverses no
 since a reversed entry is no longer active and entries already in a pending reversal are
 skipped; each reversal writes one audit line (moderator none, target the author whose
 reputation it took back). The author sees the reversal in their ledger with a link to ask a
-moderator to review it (``appeal_create``).
+moderator to review it: moderation/appeals.py. Votes a moderator cleared on appeal (their
+reversal restored) are never reversed again.
 """
 
 from __future__ import annotations
@@ -30,13 +31,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from moderation import audit, permissions
-from moderation.models import Flag, FlagReason
+from moderation import audit
 from reputation import events
 from reputation.models import EventKind, LedgerEntry, ReputationEvent
 
@@ -154,10 +153,12 @@ def _neutralise_one(finding: Finding) -> list[int]:
     author = User.objects.select_for_update(no_key=True).filter(pk=finding.author_id).first()
     if author is None:
         return []
-    entry_ids = sorted(
-        set(LedgerEntry.objects.active().filter(vote_id__in=finding.vote_ids).values_list("pk", flat=True))
-        - _pending_reversals()
-    )
+    # A vote a moderator cleared on appeal keeps its credit, whatever the ledger did to it since
+    # (a post deleted and restored gives a restoration back as a fresh line).
+    cleared = LedgerEntry.objects.filter(vote_id__in=finding.vote_ids, event__kind=EventKind.APPEAL_RESTORED)
+    votes = finding.vote_ids - set(cleared.values_list("vote_id", flat=True))
+    credited = LedgerEntry.objects.active().filter(vote_id__in=votes, reverses__isnull=True)
+    entry_ids = sorted(set(credited.values_list("pk", flat=True)) - _pending_reversals())
     if not entry_ids:
         return []
     events.record_fraud_reversal(entry_ids=entry_ids, actor=None, reason=SERIAL_VOTING_REASON)
@@ -191,35 +192,3 @@ def _pending_reversals() -> set[int]:
 
 def detect_and_neutralise(now: dt.datetime | None = None) -> list[int]:
     return neutralise(find_serial_voting(now=now))
-
-
-# --- Appeals ---------------------------------------------------------------------------------
-
-
-def is_appealable(entry: LedgerEntry) -> bool:
-    """A serial-voting reversal (its reason may carry a note such as "reputation floor") that
-    moved reputation: reversing a line the daily cap had already made 0 took nothing back."""
-    return entry.reverses_id is not None and SERIAL_VOTING_REASON in entry.reason and entry.amount != 0
-
-
-@transaction.atomic
-def appeal_create(*, entry: LedgerEntry, member, text: str) -> tuple[Flag | None, bool]:
-    """Flag the voted post for a moderator, on behalf of the member whose reputation a serial
-    voting reversal took back. Returns (flag, created); created is False, and nothing changes,
-    when the member has already flagged that post (one flag per member per post)."""
-    permissions.allow_appeal(member, entry)
-    if not is_appealable(entry):
-        raise ValidationError("This entry is not a serial voting reversal.")
-    post_field = {"answer": entry.answer} if entry.answer_id else {"question": entry.question}
-    existing = Flag.objects.filter(flagger=member, **post_field).first()
-    if existing is not None:
-        return existing, False
-    note = f"Review of the serial voting reversal, reputation entry #{entry.pk}: {text}"
-    try:
-        with transaction.atomic():
-            flag = Flag.objects.create(
-                flagger=member, reason=FlagReason.NEEDS_MODERATOR, text=note[:1000], **post_field
-            )
-    except IntegrityError:  # the same form sent twice at once: the first one counts
-        return Flag.objects.filter(flagger=member, **post_field).first(), False
-    return flag, True

@@ -18,7 +18,8 @@ urlpatterns: list = [
     path("flags/<str:kind>/<int:pk>/accept/", views.flag_accept, name="flag_accept"),
     path("flags/<str:kind>/<int:pk>/decline/", views.flag_decline, name="flag_decline"),
     path("log/", views.log, name="log"),
-    # A member asks a moderator to review a serial voting reversal of their reputation.
+    # A member asks a moderator to review a serial voting reversal of their reputation; it is
+    # decided from the review queue (review_appeal_decide below).
     path("appeal/<int:entry_id>/", appeal_views.appeal, name="appeal"),
     # Closing, locking, merging, deleting (moderation/closing_views.py).
     path("questions/<int:pk>/close-vote/", closing_views.question_close_vote, name="question_close_vote"),
@@ -52,4 +53,5 @@ urlpatterns: list = [
     path(
         "review/held/<str:kind>/<int:pk>/delete/", review_views.review_held_delete, name="review_held_delete"
     ),
+    path("review/appeals/<int:pk>/decide/", review_views.review_appeal_decide, name="review_appeal_decide"),
 ]

@@ -348,3 +348,19 @@ def flags_handled(*, flags, post, moderator, accepted: bool) -> None:
         url=reverse("forum:question_list") if question_gone else post.anchor_url,
         question=question,
     )
+
+
+def reversal_appeal_decided(*, member_id: int, moderator, restored: bool, note: str, url: str) -> None:
+    """The member who appealed a serial-voting reversal of their reputation hears the decision,
+    with the moderator's note (the page at `url` shows all of it)."""
+    if restored:
+        outcome = "A moderator restored the reputation a serial-voting reversal took back"
+    else:
+        outcome = "A moderator reviewed your appeal and kept the serial-voting reversal"
+    notify(
+        recipients=[member_id],
+        kind=Kind.MODERATION,
+        actor=moderator,
+        text=f"{outcome}: “{note}”" if note else f"{outcome}.",
+        url=url,
+    )

@@ -95,6 +95,14 @@ def record_fraud_reversal(*, entry_ids: list[int], actor=None, reason: str) -> R
     )
 
 
+def record_reversal_restored(*, entry_ids: list[int], actor, appeal_id: int) -> ReputationEvent:
+    """A moderator upheld a member's appeal: the anti-fraud reversal lines `entry_ids` are
+    reversed in turn, so the member gets back exactly what they took."""
+    return _record(
+        kind=EventKind.APPEAL_RESTORED, actor=actor, payload={"entry_ids": entry_ids, "appeal_id": appeal_id}
+    )
+
+
 def record_answer_became_knowledge(*, answer, article_id: int, actor) -> ReputationEvent:
     """An answer drawn into a knowledge-base article: its author is credited as a co-author."""
     return _record(

@@ -104,7 +104,7 @@ def _lock_users(events: list[ReputationEvent]) -> dict[int, int]:
             ids.add(event.question.author_id)
         if event.kind == EventKind.EDIT_APPROVED:
             ids.add(event.payload["editor_id"])
-        if event.kind == EventKind.FRAUD_REVERSAL:
+        if event.kind in (EventKind.FRAUD_REVERSAL, EventKind.APPEAL_RESTORED):
             ids |= set(
                 LedgerEntry.objects.filter(pk__in=event.payload.get("entry_ids", [])).values_list(
                     "user_id", flat=True
@@ -222,6 +222,7 @@ def _apply(event: ReputationEvent) -> list[LedgerEntry]:
         EventKind.EDIT_APPROVED: _apply_edit_approved,
         EventKind.FRAUD_REVERSAL: _apply_fraud_reversal,
         EventKind.KNOWLEDGE: _apply_knowledge,
+        EventKind.APPEAL_RESTORED: _apply_appeal_restored,
     }[event.kind]
     return [entry for entry in handler(event) if entry is not None]
 
@@ -257,11 +258,10 @@ def _apply_vote(event: ReputationEvent) -> list:
         )
     if vote.answer_id and event.payload.get("score", 0) >= 1:
         written.append(_good_neighbour(event, vote.answer))
-    if type(post).objects.filter(pk=post.pk, deleted_at__isnull=False).exists():
+    if _is_deleted(post):
         # The post was deleted before this vote was applied (the vote raced the deletion, or its
-        # event waited out a broker outage). Read now, under the locks of the people involved,
-        # which the deletion's own event takes too. A deleted post holds no credit: the lines
-        # are written and reversed, so restoring the post gives them back like any other.
+        # event waited out a broker outage). A deleted post holds no credit: the lines are
+        # written and reversed, so restoring the post gives them back like any other.
         new = [entry for entry in written if entry is not None and entry.reverses_id is None]
         written += [_reverse(event, entry, "post deleted") for entry in new]
     return written
@@ -405,6 +405,52 @@ def _apply_fraud_reversal(event: ReputationEvent) -> list:
     reason = event.payload.get("reason", "serial voting reversed")
     entries = LedgerEntry.objects.active().filter(pk__in=event.payload.get("entry_ids", []))
     return [_reverse(event, entry, reason) for entry in entries]
+
+
+def _apply_appeal_restored(event: ReputationEvent) -> list:
+    """A moderator upheld an appeal against anti-fraud reversals: each reversal named is itself
+    reversed by a new line (it points at the reversal; nothing is edited), so the member gets
+    back exactly what it took, and the vote's credit is active again. A vote changed or
+    retracted since keeps what its own lines say: restoring credit its current value does not
+    earn, or that a later line already holds, would count it twice. On a deleted post the
+    restoration is reversed at once ("post deleted"), so restoring the post gives it back."""
+    reversals = (
+        LedgerEntry.objects.filter(pk__in=event.payload.get("entry_ids", []), reverses__isnull=False)
+        .select_related("reverses__vote__answer", "reverses__vote__question")
+        .order_by("pk")
+    )
+    written = []
+    for reversal in reversals:
+        original = reversal.reverses
+        if not _vote_still_earns(original):
+            continue
+        restored = _reverse(event, reversal, rules.REASON_RESTORED_ON_APPEAL)
+        written.append(restored)
+        post = (original.vote.answer or original.vote.question) if original.vote else None
+        if restored is not None and post is not None and _is_deleted(post):
+            written.append(_reverse(event, restored, "post deleted"))
+    return written
+
+
+def _vote_still_earns(entry: LedgerEntry) -> bool:
+    """The entry's vote, as it stands, still earns this entry, and no other line holds it."""
+    vote = entry.vote
+    if vote is None:
+        return True
+    post = vote.answer or vote.question
+    earned = {
+        (rule, post.author_id if who == "author" else vote.voter_id)
+        for rule, who in rules.vote_rules(on_answer=vote.answer_id is not None, value=vote.value)
+    }
+    if (entry.rule, entry.user_id) not in earned:
+        return False
+    held = LedgerEntry.objects.active().filter(vote=vote, rule=entry.rule, user_id=entry.user_id)
+    return not held.exists()
+
+
+def _is_deleted(post) -> bool:
+    # Read now, under the locks of the people involved, which a deletion's own event takes too.
+    return type(post).objects.filter(pk=post.pk, deleted_at__isnull=False).exists()
 
 
 def _apply_knowledge(event: ReputationEvent) -> list:

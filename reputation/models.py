@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     EDIT_APPROVED = "edit_approved", "Suggested edit approved"
     FRAUD_REVERSAL = "fraud_reversal", "Anti-fraud reversal"
     KNOWLEDGE = "knowledge", "Answer became a knowledge-base article"
+    APPEAL_RESTORED = "appeal_restored", "Anti-fraud reversal restored on appeal"
 
 
 class ReputationEventQuerySet(models.QuerySet):
@@ -78,9 +79,13 @@ class LedgerEntryQuerySet(models.QuerySet):
         raise AppendOnlyError("Ledger entries are never deleted; write a reversal instead.")
 
     def active(self):
-        """Entries that are not reversals and have not been reversed."""
+        """Entries that hold credit now: not reversed since, and either an original entry or a
+        restoration, the reversal of an original's reversal (a serial-voting reversal a
+        moderator undid on appeal gives the vote its credit back; a later change of the vote
+        reverses the restoration, and that third line holds nothing)."""
         reversed_ = LedgerEntry.objects.filter(reverses=OuterRef("pk"))
-        return self.filter(reverses__isnull=True).exclude(Exists(reversed_))
+        restoration = Q(reverses__reverses__isnull=False, reverses__reverses__reverses__isnull=True)
+        return self.filter(Q(reverses__isnull=True) | restoration).exclude(Exists(reversed_))
 
 
 class LedgerEntry(models.Model):

@@ -288,7 +288,8 @@ def _fraud_reversals(vote_ids=None) -> dict[int, int]:
 
 def _neutralised_votes(reversed_at: dict[int, int]) -> set[int]:
     """Of the votes with a fraud reversal (`_fraud_reversals`), those not changed since: no line
-    written by the vote itself (or a restoration) after the reversal. What they earned was taken
+    written by the vote itself (or a restoration: of its post, or of the reversal on appeal)
+    after the reversal. What they earned was taken
     back and stays taken back; a later change of the vote writes lines the rules then explain."""
     if not reversed_at:
         return set()
@@ -296,7 +297,7 @@ def _neutralised_votes(reversed_at: dict[int, int]) -> set[int]:
         LedgerEntry.objects.filter(
             vote_id__in=reversed_at,
             rule__in=rules.VOTE_RULES,
-            event__kind__in=[EventKind.VOTE, EventKind.POST_RESTORED],
+            event__kind__in=[EventKind.VOTE, EventKind.POST_RESTORED, EventKind.APPEAL_RESTORED],
         )
         .order_by()
         .values("vote_id")

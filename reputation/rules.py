@@ -75,6 +75,7 @@ CAPPED_RULES = {rule.code for rule in _RULES if rule.capped_daily}
 REASON_DAILY_CAP = "daily cap"
 REASON_FLOOR = "reputation floor"
 REASON_EDIT_CAP = "edit reward limit reached"
+REASON_RESTORED_ON_APPEAL = "restored on appeal"
 
 
 def label(code: str) -> str:

@@ -115,6 +115,7 @@ CHECKS = {
     "delete someone else's post": lambda w, u: moderation.can_delete(u, w.answer),
     "handle flags": lambda w, u: moderation.can_handle_flags(u),
     "release a held first post": lambda w, u: moderation.can_release(u),
+    "decide an appeal of a serial-voting reversal": lambda w, u: moderation.can_decide_appeal(u),
     "curate the knowledge base": lambda w, u: kb.can_curate(u),
     'say "I have this too"': lambda w, u: insights.can_me_too(u, w.question),
     "take a thread to private follow-up": lambda w, u: insights.can_escalate(u),

@@ -1,6 +1,10 @@
-from django import template
+from functools import lru_cache
 
-from forum import permissions, seo
+from django import template
+from django.utils.safestring import mark_safe
+
+from forum import permissions, selectors, seo
+from forum.markdown import render_markdown
 
 register = template.Library()
 
@@ -84,3 +88,33 @@ def question_jsonld(context, question, answers):
     """The page's schema.org QAPage data as a safely escaped ld+json script element."""
     data = seo.qapage_jsonld(question, answers, context["request"].build_absolute_uri)
     return seo.jsonld_script(data)
+
+
+# --- Profiles (accounts sits below forum: its profile page asks here) -----------------------
+
+
+@register.simple_tag(takes_context=True)
+def member_posts(context, member):
+    """`{% member_posts member as posts %}`: the page of the member's questions or answers the
+    request asks for (?tab=questions|answers&sort=newest|votes&page=), as the viewer sees them."""
+    request = context["request"]
+    return selectors.member_posts(
+        member,
+        request.user,
+        tab=request.GET.get("tab", ""),
+        sort=request.GET.get("sort", ""),
+        page_number=request.GET.get("page"),
+    )
+
+
+@register.filter
+def bio_html(bio: str) -> str:
+    """A profile's bio as Markdown, rendered and sanitised like a post (links marked nofollow
+    ugc, images shown as links), a newline kept as a line break."""
+    return mark_safe(_rendered_bio(bio or ""))  # noqa: S308 - sanitised by nh3 in forum.markdown
+
+
+@lru_cache(maxsize=512)
+def _rendered_bio(bio: str) -> str:
+    # Bios are shown far more often than edited; rendering the same text twice is wasted work.
+    return render_markdown(bio, line_breaks=True)

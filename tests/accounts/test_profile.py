@@ -11,7 +11,7 @@ def test_profile_shows_name_bio_and_no_flair_for_a_customer(client):
     body = client.get("/users/alice/").content.decode()
 
     assert "Alice Martin" in body
-    assert "Bakes bread.<br>Fixes routers." in body
+    assert "<p>Bakes bread.<br>\nFixes routers.</p>" in body  # a plain-text bio keeps its lines
     assert ">Staff<" not in body
 
 

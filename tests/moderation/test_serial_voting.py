@@ -1,5 +1,5 @@
-"""Voting rings are found, their reputation reversed in the ledger (nothing deleted), and the
-member whose reputation was reversed can ask a moderator to review it."""
+"""Voting rings are found and their reputation reversed in the ledger (nothing deleted); the
+member's appeal of a reversal is in test_appeals.py."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from accounts.models import User
 from config.celery import app as celery_app
 from forum import services
 from forum.models import Answer, Vote
-from moderation.models import Flag, FlagReason, ModerationAction
+from moderation.models import ModerationAction
 from moderation.serial_voting import SERIAL_VOTING_REASON, find_serial_voting, neutralise
 from moderation.tasks import detect_serial_voting
 from reputation.models import LedgerEntry
@@ -162,140 +162,3 @@ def test_the_task_is_named_and_runs_hourly():
     assert "moderation.detect_serial_voting" in celery_app.tasks
     schedule = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == detect_serial_voting.name]
     assert [e["schedule"] for e in schedule] == [3600.0]
-
-
-# --- The ledger page and the appeal -------------------------------------------------------------
-
-
-@pytest.fixture
-def reversed_ring(commit):
-    author, voter = UserFactory(), UserFactory()
-    answers = answers_by(author, 5)
-    vote_up(commit, voter, answers)
-    detect(commit)
-    reversal = LedgerEntry.objects.filter(user=author, reason=SERIAL_VOTING_REASON).first()
-    return author, voter, reversal
-
-
-def test_the_owner_sees_the_reversal_with_a_link_to_ask_for_a_review(client, reversed_ring):
-    author, _, reversal = reversed_ring
-    client.force_login(author)
-
-    page = client.get(f"/users/{author.username}/reputation/").content.decode()
-
-    assert SERIAL_VOTING_REASON in page
-    assert f'href="/moderation/appeal/{reversal.pk}/"' in page
-    assert page.count("Ask a moderator to review this") == 5
-
-
-def test_others_see_the_reversal_without_the_link(client, reversed_ring):
-    author, voter, _ = reversed_ring
-    anonymous = client.get(f"/users/{author.username}/reputation/").content.decode()
-    client.force_login(voter)
-    someone_else = client.get(f"/users/{author.username}/reputation/").content.decode()
-
-    for page in (anonymous, someone_else):
-        assert SERIAL_VOTING_REASON in page
-        assert "Ask a moderator to review this" not in page
-
-
-def test_the_appeal_form_has_a_labelled_field(client, reversed_ring):
-    author, _, reversal = reversed_ring
-    client.force_login(author)
-
-    response = client.get(f"/moderation/appeal/{reversal.pk}/")
-
-    assert response.status_code == 200
-    assert '<label for="id_text">' in response.content.decode()
-
-
-def test_an_appeal_flags_the_post_for_a_moderator(client, reversed_ring):
-    author, _, reversal = reversed_ring
-    client.force_login(author)
-
-    response = client.post(
-        f"/moderation/appeal/{reversal.pk}/",
-        {"text": "My colleague reads every answer I write."},
-        follow=True,
-    )
-
-    flag = Flag.objects.get()
-    assert (flag.flagger, flag.reason, flag.answer_id) == (
-        author,
-        FlagReason.NEEDS_MODERATOR,
-        reversal.answer_id,
-    )
-    assert "My colleague reads every answer I write." in flag.text
-    assert "A moderator will review it." in response.content.decode()
-
-
-def test_a_second_appeal_on_the_same_post_changes_nothing_and_says_so(client, reversed_ring):
-    author, _, reversal = reversed_ring
-    client.force_login(author)
-    url = f"/moderation/appeal/{reversal.pk}/"
-    client.post(url, {"text": "The votes were genuine."})
-
-    response = client.post(url, {"text": "Again, please."}, follow=True)
-
-    assert Flag.objects.count() == 1
-    assert "Again, please." not in Flag.objects.get().text
-    assert "already flagged this post" in response.content.decode()
-
-
-def test_an_empty_appeal_is_refused_with_a_message(client, reversed_ring):
-    author, _, reversal = reversed_ring
-    client.force_login(author)
-
-    response = client.post(f"/moderation/appeal/{reversal.pk}/", {"text": ""})
-
-    assert response.status_code == 400
-    assert "Tell the moderator why the votes were genuine." in response.content.decode()
-    assert not Flag.objects.exists()
-
-
-def test_only_the_owner_may_appeal(client, reversed_ring):
-    _, voter, reversal = reversed_ring
-    url = f"/moderation/appeal/{reversal.pk}/"
-
-    assert client.get(url).status_code == 302  # to log in
-    client.force_login(voter)
-    assert client.post(url, {"text": "Let me appeal for them."}).status_code == 403
-    assert not Flag.objects.exists()
-
-
-def test_only_serial_voting_reversals_can_be_appealed(client, reversed_ring):
-    author, _, reversal = reversed_ring
-    client.force_login(author)
-
-    assert client.get(f"/moderation/appeal/{reversal.reverses_id}/").status_code == 404
-
-
-def test_a_reversal_of_a_line_the_daily_cap_made_0_has_no_appeal(client, reversed_ring):
-    """Nothing was taken back, so there is nothing for a moderator to review."""
-    author, _, reversal = reversed_ring
-    capped = LedgerEntry.objects.create(
-        user=author,
-        amount=0,
-        rule=reversal.rule,
-        rules_version=1,
-        reason="daily cap",
-        occurred_at=timezone.now(),
-        idempotency_key="test:capped-vote",
-    )
-    zero = LedgerEntry.objects.create(
-        user=author,
-        amount=0,
-        rule=reversal.rule,
-        rules_version=1,
-        reason=SERIAL_VOTING_REASON,
-        reverses=capped,
-        occurred_at=timezone.now(),
-        idempotency_key="test:capped-vote-reversed",
-    )
-    client.force_login(author)
-
-    page = client.get(f"/users/{author.username}/reputation/").content.decode()
-
-    assert page.count("Ask a moderator to review this") == 5  # the five that took reputation back
-    assert f'href="/moderation/appeal/{zero.pk}/"' not in page
-    assert client.get(f"/moderation/appeal/{zero.pk}/").status_code == 404
