@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from branding.selectors import current as current_brand
+from branding.services import branding_update
 from notifications.models import Kind, Notification
 from notifications.selectors import forget_unread_counts
 from tests.e2e.test_question_journey import log_in
@@ -99,8 +101,8 @@ def test_on_a_phone_the_header_is_one_short_row_and_menu_opens_the_nav_without_j
 
 
 @pytest.mark.django_db(transaction=True)
-def test_on_a_laptop_a_moderators_full_header_is_one_row_with_long_names_cut_short(journey, settings):
-    settings.SITE_NAME = LONG_SITE_NAME
+def test_on_a_laptop_a_moderators_full_header_is_one_row_with_long_names_cut_short(journey):
+    branding_update(by=None, site_name=LONG_SITE_NAME, brand_color=current_brand().brand_color)
     ModeratorFactory(username="morgan", display_name=LONG_NAME)
     page = journey.page
     page.set_viewport_size(LAPTOP)
