@@ -14,8 +14,18 @@ def question_of(target):
 
 
 def record(
-    *, moderator, action: str, target, reason: str = "", before=None, after=None, public_note: str = ""
+    *,
+    moderator,
+    action: str,
+    target,
+    reason: str = "",
+    before=None,
+    after=None,
+    public_note: str = "",
+    tell_author: bool = True,
 ) -> ModerationAction:
+    """`tell_author=False` for an action that tells its author once, itself, rather than once per
+    post (removing a spammer deletes every post and sends one notice)."""
     from notifications.triggers import moderation_action_recorded
 
     target_type, target_id = target_of(target)
@@ -30,5 +40,6 @@ def record(
         after=after or {},
         public_note=public_note,
     )
-    moderation_action_recorded(action=entry, target=target)  # the post's author hears of it
+    if tell_author:
+        moderation_action_recorded(action=entry, target=target)  # the post's author hears of it
     return entry

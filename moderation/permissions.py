@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from accounts.permissions import allow_moderator, allow_signed_in, boolean, is_moderator
+from accounts.permissions import allow_moderator, allow_participate, allow_signed_in, boolean, is_moderator
 from accounts.privileges import has_privilege, threshold
 from forum.permissions import allow_touch_post
 
@@ -28,17 +28,21 @@ def moderator_required(view):
 
 
 def allow_moderate(user) -> None:
-    """Close, reopen, lock, unlock, merge and restore posts, see the audit log."""
+    """Close, reopen, lock, unlock, merge and restore posts, see the audit log. A suspended
+    moderator (a community manager may suspend one) moderates nothing until it ends."""
     allow_moderator(user)
+    allow_participate(user)
 
 
 def allow_handle_flags(user) -> None:
     allow_moderator(user, "Only moderators can handle flags.")
+    allow_participate(user)
 
 
 def allow_release(user) -> None:
     """Release (or see) first posts held by pre-moderation."""
     allow_moderator(user, "Only moderators can release held posts.")
+    allow_participate(user)
 
 
 # --- Flags --------------------------------------------------------------------------------------
@@ -47,6 +51,7 @@ def allow_release(user) -> None:
 def allow_flag(user, post) -> None:
     """Signed in, holding the flag privilege, not the post's author, on a post still shown."""
     allow_signed_in(user, "Log in to flag a post.")
+    allow_participate(user)
     if post.author_id == user.pk:
         raise PermissionDenied("You can't flag your own post.")
     if post.deleted_at is not None:
@@ -61,6 +66,7 @@ def allow_flag(user, post) -> None:
 
 def allow_vote_to_close(user) -> None:
     allow_signed_in(user, "Log in to vote to close or reopen questions.")
+    allow_participate(user)
     if not has_privilege(user, "close_reopen"):
         raise PermissionDenied(
             f"Voting to close or reopen questions needs {threshold('close_reopen')} reputation; "
@@ -77,6 +83,7 @@ def allow_delete(user, post, answers=None) -> None:
     Exchange's rule: it would take others' help away). `answers` is the thread's list when a
     page has it, so showing the button costs no query; otherwise the database is asked."""
     allow_signed_in(user, "Log in to delete your posts.")
+    allow_participate(user)
     if post.kind not in ("question", "answer"):
         raise PermissionDenied("Only questions and answers are deleted here.")
     if post.deleted_at is not None:

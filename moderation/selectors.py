@@ -19,6 +19,16 @@ ACTION_LABELS = {
     "hidden": "Hidden (flags accepted)",
     "deleted": "Deleted",
     "flags_declined": "Flags declined",
+    # What moderators and community managers do to members (moderation/members.py).
+    "suspended": "Suspended",
+    "suspension_lifted": "Suspension lifted",
+    "silenced": "Silenced",
+    "silence_lifted": "Silence lifted",
+    "moderator_appointed": "Made a moderator",
+    "moderator_removed": "Moderator role taken away",
+    "community_manager_appointed": "Made a community manager",
+    "community_manager_removed": "Community manager role taken away",
+    "spammer_removed": "Removed as a spammer",
 }
 
 

@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     MODERATION = "moderation", "Moderator actions on my posts"
     TAG_QUESTION = "tag_question", "New questions in tags I watch"
     FLAG_HANDLED = "flag_handled", "My flags handled"
+    ACCOUNT = "account", "My account: roles given or taken away, suspensions and silences"
 
 
 class Frequency(models.TextChoices):
@@ -33,6 +34,8 @@ DEFAULT_FREQUENCY = {
     Kind.MODERATION: Frequency.IMMEDIATELY,
     Kind.TAG_QUESTION: Frequency.DAILY,
     Kind.FLAG_HANDLED: Frequency.OFF,
+    # A member suspended or silenced is told why at once, by email too, as Discourse does.
+    Kind.ACCOUNT: Frequency.IMMEDIATELY,
 }
 
 
