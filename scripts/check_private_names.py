@@ -15,7 +15,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "forum", "insights", "kb", "moderation", "notifications", "reputation")
+APPS = (
+    "accounts",
+    "config",
+    "console",
+    "forum",
+    "insights",
+    "kb",
+    "moderation",
+    "notifications",
+    "reputation",
+)
 
 
 def _private(name: str) -> bool:
