@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -187,7 +187,7 @@ def member_role(request, username: str):
     member = _member(username)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        raise Http404("No such role.")
+        return HttpResponseBadRequest("Choose a role to give or take away.")
     role, grant = form.cleaned_data["role"], form.cleaned_data["grant"]
     name = ROLE_GROUPS[role]
     if members.member_role_set(member=member, group=role, grant=grant, actor=request.user):

@@ -151,3 +151,10 @@ def test_two_managers_stepping_down_leave_one(casey):
     with pytest.raises(PermissionDenied):
         members.member_role_set(member=casey, group=COMMUNITY_MANAGERS_GROUP, grant=False, actor=casey)
     assert Group.objects.get(name=COMMUNITY_MANAGERS_GROUP).user_set.get() == casey
+
+
+def test_a_role_that_is_not_one_is_a_bad_request(client, casey):
+    UserFactory(username="dana")
+    response = client.post("/manage/members/dana/role/", role("Administrators", True))
+    assert response.status_code == 400
+    assert not ModerationAction.objects.exists()
