@@ -1,6 +1,11 @@
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 MODERATORS_GROUP = "Moderators"
@@ -8,6 +13,18 @@ MODERATORS_GROUP = "Moderators"
 # moderator power too, as a Discourse admin does; superusers count as community managers.
 COMMUNITY_MANAGERS_GROUP = "Community managers"
 MODERATING_GROUPS = (MODERATORS_GROUP, COMMUNITY_MANAGERS_GROUP)
+# The groups a community manager gives and takes away in the console, and what each is called.
+ROLE_GROUPS = {MODERATORS_GROUP: "moderator", COMMUNITY_MANAGERS_GROUP: "community manager"}
+# A suspension or silence without an end is kept on the member's row as this moment (its
+# Restriction row keeps `ends_at` empty), so one comparison with "now" settles every request
+# without a query. Discourse keeps "forever" the same way (a date a thousand years on).
+INDEFINITELY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def until_in_force(until) -> bool:
+    """Whether a suspended_until / silenced_until column holds a restriction still running. It
+    ends by the clock alone: nothing has to run to lift it."""
+    return until is not None and until > timezone.now()
 
 
 class User(AbstractUser):
@@ -24,6 +41,11 @@ class User(AbstractUser):
     # The sum of the member's ledger entries plus the starting 1; written only by the ledger,
     # in the same transaction as each entry (see reputation/ledger.py).
     reputation = models.IntegerField(default=1, editable=False)
+    # The current suspension and silence, when they end (INDEFINITELY for no end): written only by
+    # accounts.services in the transaction that writes the Restriction row they summarise, so
+    # reading them costs nothing on a request (the row is loaded with the member anyway).
+    suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
+    silenced_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -49,5 +71,87 @@ class User(AbstractUser):
             self.is_superuser or any(group.name == COMMUNITY_MANAGERS_GROUP for group in self.groups.all())
         )
 
+    @property
+    def is_suspended(self) -> bool:
+        return until_in_force(self.suspended_until)
+
+    @property
+    def is_silenced(self) -> bool:
+        return until_in_force(self.silenced_until)
+
+    @cached_property
+    def current_suspension(self) -> "Restriction | None":
+        """The suspension in force, with its reason: one query, and only for a suspended member."""
+        return self._restriction(Restriction.Kind.SUSPEND) if self.is_suspended else None
+
+    @cached_property
+    def current_silence(self) -> "Restriction | None":
+        return self._restriction(Restriction.Kind.SILENCE) if self.is_silenced else None
+
+    def _restriction(self, kind: str) -> "Restriction | None":
+        return Restriction.objects.in_force().filter(user=self, kind=kind).first()
+
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})
+
+
+class RestrictionQuerySet(models.QuerySet):
+    def in_force(self, now=None):
+        now = now or timezone.now()
+        return self.filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now), lifted_at__isnull=True, starts_at__lte=now
+        )
+
+
+class Restriction(models.Model):
+    """A suspension (the member reads but takes no part) or a silence (their new questions and
+    answers wait for a moderator), with who imposed it, why, when it ends, and who lifted it
+    early. The rows are the history; the member's suspended_until / silenced_until columns
+    are the current state, written with them by accounts.services."""
+
+    class Kind(models.TextChoices):
+        SUSPEND = "suspend", "Suspension"
+        SILENCE = "silence", "Silence"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="restrictions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.TextField(max_length=1000)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    imposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["suspend", "silence"]), name="restriction_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="restriction_ends_after_it_starts",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="restriction_has_a_reason"),
+        ]
+        indexes = [models.Index(fields=["user", "kind", "lifted_at"], name="restriction_current")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.user_id}"
+
+    @property
+    def until(self):
+        """When it ends: the day it was lifted early, else its end (None: indefinitely)."""
+        return self.lifted_at or self.ends_at
+
+    def is_in_force(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.lifted_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
+        )

@@ -17,6 +17,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from accounts.models import COMMUNITY_MANAGERS_GROUP, INDEFINITELY, ROLE_GROUPS, Restriction, User
 
 
 def is_signed_in(user) -> bool:
@@ -63,6 +68,7 @@ def boolean(allow: Callable[..., None]) -> Callable[..., bool]:
 
 def allow_edit_profile(user, member) -> None:
     allow_signed_in(user, "Log in to edit your profile.")
+    allow_participate(user)
     if member.pk != user.pk:
         raise PermissionDenied("You can only edit your own profile.")
 
@@ -87,3 +93,110 @@ def allow_sign_up(*, provider: str | None = None) -> None:
 
 
 can_sign_up = boolean(allow_sign_up)
+# --- Suspended and silenced members -----------------------------------------------------------
+
+
+def until_phrase(ends_at) -> str:
+    """ "until Dec 3, 2026, 14:00 UTC", or "indefinitely" for a restriction without an end."""
+    if ends_at is None or ends_at >= INDEFINITELY:
+        return "indefinitely"
+    return f"until {format_date(timezone.localtime(ends_at), 'M j, Y, H:i T')}"
+
+
+def _sentence(restriction: Restriction, state: str) -> str:
+    reason = restriction.reason.strip().rstrip(".")
+    return f"Your account is {state} {until_phrase(restriction.ends_at)}: {reason}."
+
+
+def allow_participate(user) -> None:
+    """A suspended member can log in and read, and takes no part: no posts, edits, votes,
+    acceptances, flags, close votes, "I have this too", curating or profile changes. Every write
+    rule of every app calls this right after allow_signed_in, so the web, the console and the API
+    refuse alike, with the same sentence. Whether the member is suspended is read from their
+    own row (no query); the reason costs one query, for a suspended member only."""
+    suspension = getattr(user, "current_suspension", None)
+    if suspension is not None:
+        raise PermissionDenied(_sentence(suspension, "suspended"))
+
+
+def allow_post_unreviewed(user) -> None:
+    """A silenced member's new questions and answers wait for a moderator (forum.permissions.
+    posts_held_for); what cannot wait in that queue (comments, edits, articles) is refused."""
+    silence = getattr(user, "current_silence", None)
+    if silence is not None:
+        raise PermissionDenied(
+            f"{_sentence(silence, 'silenced')} Until then your questions and answers wait for a "
+            "moderator, and you can't comment or edit."
+        )
+
+
+can_participate = boolean(allow_participate)
+
+
+# --- Running the community: roles, suspensions, silences ---------------------------------------
+
+
+def other_community_managers(user) -> int:
+    """How many community managers there are besides `user` (superusers count)."""
+    managers = User.objects.filter(
+        Q(groups__name=COMMUNITY_MANAGERS_GROUP) | Q(is_superuser=True), is_active=True
+    )
+    return managers.exclude(pk=user.pk).distinct().count()
+
+
+def allow_change_role(user, member, group: str, *, grant: bool) -> None:
+    """Community managers appoint and remove moderators and community managers. Superusers are
+    community managers by their flag, not a group, so that role is theirs for good; and the last
+    community manager cannot step down, or nobody could run the site."""
+    allow_community_manager(user, "Only community managers can appoint or remove moderators.")
+    allow_participate(user)
+    if group not in ROLE_GROUPS:
+        raise PermissionDenied("There is no such role.")
+    if member.is_superuser:
+        raise PermissionDenied(f"{member.name} is a superuser, and superusers are always community managers.")
+    if not member.is_active:
+        raise PermissionDenied(f"{member.name}'s account is closed.")
+    if grant and member.is_suspended:
+        raise PermissionDenied(f"{member.name} is suspended: lift the suspension before giving them a role.")
+    if (
+        not grant
+        and group == COMMUNITY_MANAGERS_GROUP
+        and member.pk == user.pk
+        and not other_community_managers(user)
+    ):
+        raise PermissionDenied(
+            "You are the last community manager: appoint another before you step down, "
+            "or nobody could run the site."
+        )
+
+
+def allow_restrict(user, member) -> None:
+    """Suspend or silence a member, or lift it: moderators and community managers; nobody
+    themselves; a moderator never another moderator or a community manager; community managers
+    moderators but not each other (take the role away first); nobody a superuser."""
+    allow_moderator(user, "Only moderators and community managers can suspend or silence members.")
+    allow_participate(user)
+    if member.pk == user.pk:
+        raise PermissionDenied("You can't suspend or silence yourself.")
+    if member.is_superuser:
+        raise PermissionDenied("Nobody can suspend or silence a superuser.")
+    if is_community_manager(member):
+        raise PermissionDenied(
+            f"{member.name} is a community manager: remove that role before suspending or silencing them."
+        )
+    if is_moderator(member) and not is_community_manager(user):
+        raise PermissionDenied(
+            f"{member.name} is a moderator: only a community manager can suspend or silence them."
+        )
+
+
+def allow_remove_spammer(user, member) -> None:
+    """Delete every post of a member, reverse what those posts earned, and suspend them
+    indefinitely: community managers only, and never on a member they could not suspend."""
+    allow_community_manager(user, "Only community managers can remove a spammer.")
+    allow_restrict(user, member)
+
+
+can_change_role = boolean(allow_change_role)
+can_restrict = boolean(allow_restrict)
+can_remove_spammer = boolean(allow_remove_spammer)

@@ -1,6 +1,6 @@
 from collections.abc import Iterable
 
-from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, User
+from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, ROLE_GROUPS, User
 
 
 def mark_moderators(users: Iterable[User]) -> None:
@@ -20,3 +20,10 @@ def mark_moderators(users: Iterable[User]) -> None:
     for user in people:  # the same member may appear as several instances (author, commenter)
         user.__dict__["is_moderator"] = user.is_active and (user.is_superuser or user.pk in moderators)
         user.__dict__["is_community_manager"] = user.is_active and (user.is_superuser or user.pk in managers)
+
+
+def roles_of(member: User) -> list[str]:
+    """The role groups the member belongs to, by name (a superuser's role is their flag, not a
+    group). One query."""
+    names = member.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True)
+    return sorted(names)

@@ -69,7 +69,7 @@ COMMONPLACE_SITE_URL = (
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.SuperuserAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -6,4 +6,11 @@ app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("branding/", branding_views.branding, name="branding"),
+    path("members/", views.member_list, name="members"),
+    path("members/<str:username>/", views.member_detail, name="member"),
+    path("members/<str:username>/role/", views.member_role, name="member_role"),
+    path("members/<str:username>/remove-spammer/", views.member_remove_spammer, name="remove_spammer"),
+    path("members/<str:username>/<str:kind>/", views.member_restrict, name="member_restrict"),
+    path("members/<str:username>/<str:kind>/lift/", views.member_lift, name="member_lift"),
+    path("roles/", views.roles, name="roles"),
 ]

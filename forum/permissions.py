@@ -21,7 +21,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Q
 
 from accounts.models import MODERATING_GROUPS
-from accounts.permissions import allow_signed_in, boolean, is_moderator
+from accounts.permissions import (
+    allow_participate,
+    allow_post_unreviewed,
+    allow_signed_in,
+    boolean,
+    is_moderator,
+)
 from accounts.privileges import has_privilege, threshold
 
 LOCKED = "This question is locked: it takes no new answers, comments or votes."
@@ -93,6 +99,22 @@ def first_posts_held_for(author) -> bool:
     return bool(getattr(settings, "COMMONPLACE_PREMODERATE_FIRST_POSTS", False)) and not is_moderator(author)
 
 
+def posts_held_for(author) -> bool:
+    """A silenced member's every new question and answer waits for a moderator, in the same
+    queue as held first posts (read from the member's row: no query)."""
+    return bool(author is not None and author.is_authenticated and author.is_silenced)
+
+
+def held_message(author) -> str:
+    """What the author of a post just held for review is told."""
+    if posts_held_for(author):
+        return (
+            "You are silenced for now, so your post is waiting for a moderator; "
+            "only you can see it until then."
+        )
+    return "Your first post is waiting for a moderator; only you can see it for now."
+
+
 def is_frozen(post) -> bool:
     """A locked question freezes its whole thread: no answers, comments, votes or edits."""
     return post.thread.is_locked
@@ -108,11 +130,13 @@ def _allow_unfrozen(post) -> None:
 
 def allow_ask(user) -> None:
     allow_signed_in(user, "Log in to ask a question.")
+    allow_participate(user)
 
 
 def allow_answer(user, question) -> None:
     """Closed, locked, deleted, hidden and held questions take no new answers."""
     allow_signed_in(user, "Log in to answer.")
+    allow_participate(user)
     _allow_unfrozen(question)
     if question.is_closed:
         raise PermissionDenied(
@@ -128,6 +152,8 @@ def allow_comment(user, post) -> None:
     """Always on your own posts and on answers to your own question; elsewhere with the
     "comment anywhere" privilege."""
     allow_signed_in(user, "Log in to comment.")
+    allow_participate(user)
+    allow_post_unreviewed(user)
     _allow_unfrozen(post)
     allow_touch_post(post, "commented on")
     if post.author_id == user.pk or post.thread.author_id == user.pk:
@@ -143,6 +169,7 @@ def allow_comment(user, post) -> None:
 def allow_vote(user, post, value: int = 1) -> None:
     """Up (1), down (-1) or take back (0) a vote on someone else's question or answer."""
     allow_signed_in(user, "Log in to vote.")
+    allow_participate(user)
     if post.author_id == user.pk:
         raise PermissionDenied("You can't vote on your own post.")
     allow_touch_post(post, "voted on")
@@ -158,6 +185,7 @@ def allow_vote(user, post, value: int = 1) -> None:
 
 def allow_accept(user, answer) -> None:
     allow_signed_in(user, "Log in to accept an answer.")
+    allow_participate(user)
     if answer.question.author_id != user.pk:
         raise PermissionDenied("Only the person who asked can accept an answer.")
     allow_touch_post(answer, "accepted")
@@ -165,6 +193,7 @@ def allow_accept(user, answer) -> None:
 
 def allow_mark_also_helped(user, answer) -> None:
     allow_signed_in(user, "Log in to mark answers that also helped.")
+    allow_participate(user)
     if answer.question.author_id != user.pk or answer.author_id == user.pk:
         raise PermissionDenied("Only the person who asked can mark answers that also helped.")
     allow_touch_post(answer, "marked")
@@ -177,6 +206,8 @@ def allow_edit(user, post) -> None:
     """Edit directly: your own posts, or anyone's with the edit privilege. In a locked thread,
     only moderators."""
     allow_signed_in(user, "Log in to edit.")
+    allow_participate(user)
+    allow_post_unreviewed(user)
     allow_touch_post(post, "edited")
     if is_frozen(post):
         if not is_moderator(user):
@@ -189,6 +220,8 @@ def allow_edit(user, post) -> None:
 def allow_suggest_edit(user, post) -> None:
     """Below the edit privilege, an edit of someone else's post becomes a suggestion."""
     allow_signed_in(user, "Log in to suggest an edit.")
+    allow_participate(user)
+    allow_post_unreviewed(user)
     allow_touch_post(post, "edited")
     if is_frozen(post):
         raise PermissionDenied("This question is locked: its posts can't be edited.")

@@ -37,7 +37,10 @@ def _touch_question(question_id: int, **counters) -> None:
 
 def _first_post_held_at(author):
     """With pre-moderation on, a new account's first post (no question or answer before it)
-    waits for a moderator in /moderation/review/. Moderators' posts are never held."""
+    waits for a moderator in /moderation/review/. Moderators' posts are never held. A silenced
+    member's posts all wait there."""
+    if permissions.posts_held_for(author):
+        return timezone.now()
     if not permissions.first_posts_held_for(author):
         return None
     if Question.objects.filter(author=author).exists() or Answer.objects.filter(author=author).exists():

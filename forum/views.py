@@ -3,7 +3,7 @@ the same forms without JavaScript POST and redirect back to the right place on t
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -74,6 +74,8 @@ def tag_detail(request, slug: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def ask(request):
+    if request.method == "GET":
+        permissions.allow_ask(request.user)  # a suspended member is told why before typing anything
     form = QuestionForm(request.POST or None)
     preview = None
     if request.method == "POST":
@@ -93,10 +95,12 @@ def ask(request):
                 # Too many requests: the same form again, as typed, with what to wait for.
                 form.add_error(None, limited)
                 return render(request, "forum/ask.html", {"form": form, "preview": None}, status=429)
+            except PermissionDenied as refused:
+                # Refused since the page was opened (suspended meanwhile): why, and the text kept.
+                form.add_error(None, str(refused))
+                return render(request, "forum/ask.html", {"form": form, "preview": None}, status=403)
             if created and question.held_at:
-                messages.info(
-                    request, "Your first post is waiting for a moderator; only you can see it for now."
-                )
+                messages.info(request, permissions.held_message(request.user))
             elif created:
                 messages.success(request, "Your question is posted. You'll see answers here.")
             return redirect(question)
@@ -160,8 +164,18 @@ def question_detail(request, pk: int, slug: str):
 @require_POST
 def answer_create(request, pk: int):
     question = selectors.question_get(pk)
-    permissions.allow_answer(request.user, question)  # closed, locked: say so, whatever was typed
     form = AnswerForm(request.POST)
+    try:
+        permissions.allow_answer(request.user, question)  # closed, locked: say so, whatever was typed
+    except PermissionDenied as refused:
+        if not request.user.is_suspended:
+            raise
+        # Suspended while typing: the page says why, and the answer stays in its box to keep.
+        form.is_valid()
+        form.add_error("body", str(refused))
+        return render(
+            request, "forum/question_detail.html", thread_context(request, pk, answer_form=form), status=403
+        )
     if "preview" in request.POST or not form.is_valid():
         preview = render_markdown(request.POST.get("body", "")) if "preview" in request.POST else None
         context = thread_context(request, pk, answer_form=form, answer_preview=preview)

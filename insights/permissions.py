@@ -9,7 +9,7 @@ follow-up and posting its outcome are the company's own customer-care work, not 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from accounts.permissions import allow_signed_in, boolean, is_signed_in
+from accounts.permissions import allow_participate, allow_signed_in, boolean, is_signed_in
 
 
 def allow_view_insights(user) -> None:
@@ -23,6 +23,7 @@ def allow_me_too(user, question) -> None:
     """Any signed-in member but the asker (who already has the problem, and watches the
     question), on a question that is not locked."""
     allow_signed_in(user, "Log in to say you have this too.")
+    allow_participate(user)
     if question.author_id == user.pk:
         raise PermissionDenied("You asked this question: you are already following it.")
     if question.is_locked:
@@ -32,6 +33,7 @@ def allow_me_too(user, question) -> None:
 def allow_escalate(user) -> None:
     """Take a thread to private follow-up, and post its public outcome."""
     allow_signed_in(user, "Log in to take a thread to private follow-up.")
+    allow_participate(user)
     if not user.is_staff:
         raise PermissionDenied("Only staff can take a thread to private follow-up.")
 

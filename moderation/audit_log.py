@@ -121,7 +121,17 @@ FIELD_LABELS = {
     "article_id": "Article",
     "title": "Title",
     "last_verified_at": "Last verified",
+    "suspended_until": "Suspended until",
+    "silenced_until": "Silenced until",
+    "roles": "Roles",
+    "questions_deleted": "Questions deleted",
+    "answers_deleted": "Answers deleted",
+    "comments_deleted": "Comments deleted",
+    "suggested_edits_rejected": "Suggested edits rejected",
+    "reputation_reversed": "Reputation their posts held, reversed",
 }
+# Keys holding a moment: shown as a date, or "no" when empty (suspended_until: "no").
+MOMENT_SUFFIXES = ("_at", "_until")
 # Ids of rows nobody needs to see one by one: shown as how many there are.
 COUNTED = {
     "vote_ids": ("up-vote", "up-votes"),
@@ -296,7 +306,7 @@ def _target(entry: ModerationAction, lookup: _Lookup) -> Phrase:
 
 def _value(key: str, value, entry: ModerationAction, lookup: _Lookup) -> Phrase:
     if value is None or value == "":
-        return [Piece("no")] if key.endswith("_at") else []
+        return [Piece("no")] if key.endswith(MOMENT_SUFFIXES) else []
     if isinstance(value, bool):
         return [Piece("yes" if value else "no")]
     if isinstance(value, list | tuple) and not value:
@@ -314,7 +324,7 @@ def _value(key: str, value, entry: ModerationAction, lookup: _Lookup) -> Phrase:
         return [Piece(CloseReason(value).label)]
     if key == "patterns" and isinstance(value, list | tuple):
         return [Piece(" and ".join(map(str, value)))]
-    if key.endswith("_at") and isinstance(value, str) and (when := _parsed(value)):
+    if key.endswith(MOMENT_SUFFIXES) and isinstance(value, str) and (when := _parsed(value)):
         return [Piece(when=when)]
     if isinstance(value, list | tuple):
         return [Piece(", ".join(map(str, value)))]

@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from accounts.permissions import allow_moderator, allow_signed_in, boolean, is_moderator
+from accounts.permissions import allow_moderator, allow_participate, allow_signed_in, boolean, is_moderator
 from accounts.privileges import has_privilege, threshold
 from forum.permissions import allow_touch_post
 from moderation.models import AppealStatus
@@ -29,17 +29,21 @@ def moderator_required(view):
 
 
 def allow_moderate(user) -> None:
-    """Close, reopen, lock, unlock, merge and restore posts, see the audit log."""
+    """Close, reopen, lock, unlock, merge and restore posts, see the audit log. A suspended
+    moderator (a community manager may suspend one) moderates nothing until it ends."""
     allow_moderator(user)
+    allow_participate(user)
 
 
 def allow_handle_flags(user) -> None:
     allow_moderator(user, "Only moderators can handle flags.")
+    allow_participate(user)
 
 
 def allow_release(user) -> None:
     """Release (or see) first posts held by pre-moderation."""
     allow_moderator(user, "Only moderators can release held posts.")
+    allow_participate(user)
 
 
 # --- Flags --------------------------------------------------------------------------------------
@@ -48,6 +52,7 @@ def allow_release(user) -> None:
 def allow_flag(user, post) -> None:
     """Signed in, holding the flag privilege, not the post's author, on a post still shown."""
     allow_signed_in(user, "Log in to flag a post.")
+    allow_participate(user)
     if post.author_id == user.pk:
         raise PermissionDenied("You can't flag your own post.")
     if post.deleted_at is not None:
@@ -62,6 +67,7 @@ def allow_flag(user, post) -> None:
 
 def allow_vote_to_close(user) -> None:
     allow_signed_in(user, "Log in to vote to close or reopen questions.")
+    allow_participate(user)
     if not has_privilege(user, "close_reopen"):
         raise PermissionDenied(
             f"Voting to close or reopen questions needs {threshold('close_reopen')} reputation; "
@@ -78,6 +84,7 @@ def allow_delete(user, post, answers=None) -> None:
     Exchange's rule: it would take others' help away). `answers` is the thread's list when a
     page has it, so showing the button costs no query; otherwise the database is asked."""
     allow_signed_in(user, "Log in to delete your posts.")
+    allow_participate(user)
     if post.kind not in ("question", "answer"):
         raise PermissionDenied("Only questions and answers are deleted here.")
     if post.deleted_at is not None:
@@ -143,6 +150,7 @@ def allow_appeal(user, entry, appeal=None) -> None:
 def allow_decide_appeal(user, appeal=None) -> None:
     """Restore or keep a reversal a member appealed: moderators, never about their own reputation."""
     allow_moderator(user, "Only moderators can decide appeals of serial-voting reversals.")
+    allow_participate(user)
     if appeal is not None and appeal.member_id == user.pk:
         raise PermissionDenied(
             "You can't decide an appeal about your own reputation: another moderator will."

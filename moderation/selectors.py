@@ -22,6 +22,16 @@ ACTION_LABELS = {
     "branding.update": "Branding changed",  # by a community manager, in the console
     "appeal_restored": "Serial-voting reversal restored on appeal",
     "appeal_kept": "Serial-voting reversal kept on appeal",
+    # What moderators and community managers do to members (moderation/members.py).
+    "suspended": "Suspended",
+    "suspension_lifted": "Suspension lifted",
+    "silenced": "Silenced",
+    "silence_lifted": "Silence lifted",
+    "moderator_appointed": "Made a moderator",
+    "moderator_removed": "Moderator role taken away",
+    "community_manager_appointed": "Made a community manager",
+    "community_manager_removed": "Community manager role taken away",
+    "spammer_removed": "Removed as a spammer",
 }
 
 

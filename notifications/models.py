@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     TAG_QUESTION = "tag_question", "New questions in tags I watch"
     FLAG_HANDLED = "flag_handled", "My flags handled"
     ESCALATION = "escalation", "Private follow-ups still waiting for their outcome (staff)"
+    ACCOUNT = "account", "My account: roles given or taken away, suspensions and silences"
 
 
 class Frequency(models.TextChoices):
@@ -35,6 +36,8 @@ DEFAULT_FREQUENCY = {
     Kind.TAG_QUESTION: Frequency.DAILY,
     Kind.FLAG_HANDLED: Frequency.OFF,
     Kind.ESCALATION: Frequency.IMMEDIATELY,
+    # A member suspended or silenced is told why at once, by email too, as Discourse does.
+    Kind.ACCOUNT: Frequency.IMMEDIATELY,
 }
 
 

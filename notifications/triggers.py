@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from accounts.models import MODERATING_GROUPS
+from accounts.permissions import until_phrase
 from accounts.privileges import PRIVILEGES, threshold
 from forum.models import ALSO_HELPED_MAX, Answer, Comment, ModeratedPost, Question
 from notifications import mentions, selectors
@@ -363,4 +364,56 @@ def reversal_appeal_decided(*, member_id: int, moderator, restored: bool, note: 
         actor=moderator,
         text=f"{outcome}: “{note}”" if note else f"{outcome}.",
         url=url,
+    )
+
+
+# --- The member's own account ---------------------------------------------------------------
+
+RESTRICTED = {
+    "suspend": (
+        "suspended",
+        "You can still log in and read, but not post, edit, vote, flag or accept answers until then.",
+    ),
+    "silence": (
+        "silenced",
+        "Your new questions and answers wait for a moderator, and you can't comment or edit until then.",
+    ),
+}
+
+
+def account_restricted(*, restriction, actor) -> None:
+    """The member hears at once, and by email (the ACCOUNT kind's default), why and until when.
+    The reason comes last: a long one is cut short here, and read whole on the member's profile."""
+    state, effect = RESTRICTED[restriction.kind]
+    text = f"You are {state} {until_phrase(restriction.ends_at)}. {effect} Why: {restriction.reason}"
+    _tell_member(restriction.user, actor, text)
+
+
+def account_restriction_lifted(*, member, kind: str, actor) -> None:
+    state, _ = RESTRICTED[kind]
+    _tell_member(member, actor, f"You are no longer {state}: {actor.name} lifted it. Welcome back.")
+
+
+def role_changed(*, member, role: str, grant: bool, actor, url: str) -> None:
+    """`role` is what the role is called ("moderator"), `url` where its pages start. The nav
+    remembers roles at login, so a new moderator is told when the links appear."""
+    if grant:
+        text = (
+            f"{actor.name} made you a {role}. Thank you for helping run the community: the "
+            "Moderation and Console links appear in your menu from your next login."
+        )
+    else:
+        text = f"{actor.name} took away your {role} role. Thank you for the time you gave."
+        url = None
+    _tell_member(member, actor, text, url)
+
+
+def _tell_member(member, actor, text: str, url: str | None = None) -> None:
+    """About the member's own account; the link is their profile unless said otherwise."""
+    notify(
+        recipients=[member.pk],
+        kind=Kind.ACCOUNT,
+        actor=actor,
+        text=text,
+        url=url or member.get_absolute_url(),
     )

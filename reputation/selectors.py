@@ -215,3 +215,20 @@ def leaderboard(period: str = DEFAULT_PERIOD, *, limit: int = LEADERBOARD_SIZE) 
         )
         for rank, row in enumerate(ranking, start=1)
     ]
+
+
+# --- What a member's own posts hold ---------------------------------------------------------
+
+
+def own_posts_entries(user):
+    """The member's ledger lines about their own questions and answers: votes on them, their
+    acceptance, "also helped", good neighbour, knowledge. Exactly what deleting those posts
+    reverses for them (reputation.ledger._post_entries, per post). Reversals included, so the
+    sum is what the posts hold now: a deleted post holds nothing."""
+    own_answer = Q(answer__author=user)
+    own_question = Q(answer__isnull=True, question__author=user)
+    return LedgerEntry.objects.filter(own_answer | own_question, user=user)
+
+
+def earned_by_own_posts(user) -> int:
+    return own_posts_entries(user).aggregate(total=Sum("amount"))["total"] or 0

@@ -75,3 +75,18 @@ def seed_demo() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
+
+
+def restrict(member, *, kind="suspend", days: float | None = 7, reason="Posting links to a shop", by=None):
+    """Suspend (or silence, kind="silence") a member through the service, as the console does;
+    days=None is indefinitely. `by` defaults to a new community manager."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from moderation.members import member_restrict
+
+    ends_at = None if days is None else timezone.now() + dt.timedelta(days=days)
+    return member_restrict(
+        member=member, kind=kind, ends_at=ends_at, reason=reason, actor=by or CommunityManagerFactory()
+    )

@@ -3,6 +3,7 @@
 A changed rule fails here until the table says so; a row without a check (or a check without a
 row) fails too, so the table and the rules cannot drift apart."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -11,15 +12,25 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from accounts import permissions as accounts
+from accounts.models import MODERATORS_GROUP, Restriction, User
+from console import permissions as console
 from forum import permissions as forum
 from forum.models import SuggestedEdit
 from insights import permissions as insights
 from kb import permissions as kb
 from moderation import permissions as moderation
-from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question
+from tests.factories import (
+    CommunityManagerFactory,
+    ModeratorFactory,
+    StaffFactory,
+    UserFactory,
+    make_answer,
+    make_question,
+)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-COLUMNS = ["anonymous", "new member", "established member", "staff", "moderator"]
+COLUMNS = ["anonymous", "new member", "established member", "staff", "moderator", "community manager"]
 
 
 def readme_table() -> dict[str, dict[str, bool]]:
@@ -44,6 +55,7 @@ def people() -> dict:
         "established member": UserFactory(reputation=1000),
         "staff": StaffFactory(reputation=1),
         "moderator": ModeratorFactory(reputation=1),
+        "community manager": CommunityManagerFactory(reputation=1),
     }
 
 
@@ -64,12 +76,56 @@ class World:
         self.locked = make_question(author=self.author, title="A locked question about the router")
         self.locked.locked_at = now
         self.suggestion = SuggestedEdit(question=self.question, editor=UserFactory(), body="x" * 30)
+        self.member = UserFactory()
+        self.moderator = ModeratorFactory()
 
     def own_question(self, user):
         return make_question(author=user, title=f"My own question number {user.pk} here")
 
     def own_answer(self, user):
         return make_answer(self.question, author=user)
+
+
+def restricted(user, kind: str):
+    """The same person under a suspension (or silence) in force, however they got it: the rows
+    are written directly, since the rules would not let anyone suspend a community manager."""
+    if not user.is_authenticated:
+        return user
+    ends_at = timezone.now() + dt.timedelta(days=1)
+    Restriction.objects.create(user=user, kind=kind, reason="Testing the table", ends_at=ends_at)
+    field = {"suspend": "suspended_until", "silence": "silenced_until"}[kind]
+    User.objects.filter(pk=user.pk).update(**{field: ends_at})
+    return User.objects.get(pk=user.pk)
+
+
+def while_suspended(world, user) -> bool:
+    """True if a suspended person could still do any of the things that make a post, a vote,
+    a flag or an edit."""
+    own_question = world.own_question(user) if user.is_authenticated else world.question
+    answer_to_own = make_answer(own_question, author=world.author)
+    user = restricted(user, "suspend")
+    return any(
+        [
+            forum.can_ask(user),
+            forum.can_answer(user, world.question),
+            forum.can_comment(user, world.answer),
+            forum.can_vote(user, world.answer, 1),
+            forum.can_accept(user, answer_to_own),
+            forum.can_edit(user, own_question),
+            forum.can_suggest_edit(user, world.answer),
+            moderation.can_flag(user, world.answer),
+            moderation.can_vote_to_close(user),
+            moderation.can_moderate(user),
+            insights.can_me_too(user, world.question),
+            kb.can_curate(user),
+        ]
+    )
+
+
+def while_silenced(world, user) -> bool:
+    """True if a silenced person could comment or edit (what cannot wait for review)."""
+    user = restricted(user, "silence")
+    return forum.can_comment(user, world.answer) or forum.can_edit(user, world.answer)
 
 
 def own(make, check):
@@ -120,6 +176,18 @@ CHECKS = {
     'say "I have this too"': lambda w, u: insights.can_me_too(u, w.question),
     "take a thread to private follow-up": lambda w, u: insights.can_escalate(u),
     "see insights (the default, public)": lambda w, u: insights.can_view_insights(u),
+    "open the console (/manage/)": lambda w, u: console.can_open_console(u),
+    "change the site's branding": lambda w, u: console.can_edit_branding(u),
+    "appoint or remove moderators and community managers": lambda w, u: accounts.can_change_role(
+        u, w.member, MODERATORS_GROUP, grant=True
+    ),
+    "suspend or silence a member": lambda w, u: accounts.can_restrict(u, w.member),
+    "suspend or silence a moderator": lambda w, u: accounts.can_restrict(u, w.moderator),
+    "remove a spammer (delete all their posts, suspend them)": lambda w, u: accounts.can_remove_spammer(
+        u, w.member
+    ),
+    "post, edit, vote, accept, flag or curate while suspended": while_suspended,
+    "comment or edit while silenced (questions and answers wait for review)": while_silenced,
 }
 
 

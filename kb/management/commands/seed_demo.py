@@ -17,8 +17,7 @@ class Command(BaseCommand):
         users = seed_people()
         self.stdout.write(self.style.SUCCESS(f"Demo people ready: {len(users)}."))
         for person in PEOPLE:
-            role = "staff" if person.staff else "moderator" if person.moderator else "customer"
-            self.stdout.write(f"  {person.username:<8} ({role}) password: {DEMO_PASSWORD}")
+            self.stdout.write(f"  {person.username:<8} ({person.role}) password: {DEMO_PASSWORD}")
         counts = seed_content(users)
         self.stdout.write(
             self.style.SUCCESS(
