@@ -146,7 +146,9 @@ def test_the_profile_costs_the_same_queries_however_many_posts(client, alice, dj
     make_answer(make_question(), author=alice)
     client.force_login(UserFactory())
     for tab in ("questions", "answers"):
-        with django_assert_max_num_queries(10) as few:
+        # session, viewer, the member, both members' groups (flair and who may suspend whom),
+        # the reputation summary, badges, two tab counts, the page of posts and their tags.
+        with django_assert_max_num_queries(11) as few:
             assert client.get(f"/users/alice/?tab={tab}").status_code == 200
         for number in range(8):
             asked(alice, f"Another question numbered {number}", days_ago=number)
