@@ -30,6 +30,12 @@ def test_web_worker_and_beat_run_one_image_with_the_same_settings():
     assert web == worker == beat
 
 
+def test_app_services_read_every_other_setting_from_env_when_there_is_one():
+    services = compose()["services"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["env_file"] == [{"path": ".env", "required": False}], name
+
+
 def test_app_services_use_postgres_redis_and_production_mode():
     env = compose()["services"]["web"]["environment"]
 
