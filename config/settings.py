@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "kb",
     "insights",
     "console",
+    "integrations",
 ]
 
 # Social and company login are added by settings alone (config/social.py; README, "Social login"
@@ -378,6 +379,12 @@ CELERY_BEAT_SCHEDULE["insights-compute"] = {
 # A private follow-up still without its public outcome after this many hours reminds the staff
 # member who opened it, then again every as many hours until the outcome is posted; 0: never.
 COMMONPLACE_ESCALATION_REMIND_HOURS = env_int("COMMONPLACE_ESCALATION_REMIND_HOURS", 24)
+
+# --- Integrations (webhooks, the helpdesk bridge) --------------------------------------------
+# Outbound requests to addresses operators type in refuse loopback, private and link-local
+# addresses (checked after DNS resolution, where the socket opens: integrations/outbound.py).
+# 1 allows them: tests, or a helpdesk on the company's own network.
+COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = env_bool("COMMONPLACE_OUTBOUND_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
     "task": "insights.remind_escalations",
     "schedule": 900.0,

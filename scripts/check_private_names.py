@@ -22,6 +22,7 @@ APPS = (
     "console",
     "forum",
     "insights",
+    "integrations",
     "kb",
     "moderation",
     "notifications",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    """What carries the community outward: signed webhooks and the helpdesk bridge. Both speak
+    through `outbound` (HTTP that refuses private addresses) and `signing` (HMAC-SHA256)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "integrations"
