@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import signals
 from accounts.models import INDEFINITELY, Restriction, User
 from accounts.selectors import roles_of
 
@@ -85,6 +86,7 @@ def restriction_impose(
         user=locked, kind=kind, reason=reason, starts_at=now, ends_at=ends_at, imposed_by=actor
     )
     _set_column(member, locked, kind, ends_at or INDEFINITELY)
+    signals.restriction_imposed.send(sender=Restriction, restriction=restriction)
     return RestrictionChanged(restriction, replaced, before, _state(locked, kind))
 
 

@@ -289,6 +289,8 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
             reputation_events.record_also_helped(answer=answer, actor=user, on=False)
         reputation_events.record_accept(answer=answer, actor=user, on=True)
         signals.answer_accepted.send(sender=Answer, answer=answer, actor=user)
+        if previous is None:
+            signals.question_solved.send(sender=Question, question=question, answer=answer, actor=user)
     return accepted
 
 

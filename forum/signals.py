@@ -16,5 +16,8 @@ answer_created = Signal()  # answer
 comment_created = Signal()  # comment
 post_edited = Signal()  # post, editor, previous_html
 answer_accepted = Signal()  # answer, actor
+# A question with no accepted answer gets one (Question.is_solved becomes true), with the answer
+# just accepted; sent after answer_accepted.
+question_solved = Signal()  # question, answer, actor
 answer_also_helped = Signal()  # answer, actor
 post_released = Signal()  # post: a held first post, now public

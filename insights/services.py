@@ -18,7 +18,7 @@ from django.utils.timesince import timesince
 from forum import services as forum_services
 from forum.markdown import render_markdown
 from forum.models import Question
-from insights import figures, permissions, selectors
+from insights import figures, permissions, selectors, signals
 from insights.models import Escalation, InsightSnapshot, MeToo
 from moderation import audit
 from notifications.models import Kind, QuestionWatch
@@ -65,6 +65,7 @@ def escalation_open(*, question: Question, staff_user, note: str = "") -> tuple[
         reason=escalation.note,
         public_note=f"Taken to private follow-up by {staff_user.name} (staff)",
     )
+    signals.escalation_opened.send(sender=Escalation, escalation=escalation)
     return escalation, True
 
 
@@ -94,6 +95,7 @@ def escalation_resolve(*, question: Question, staff_user, outcome: str) -> tuple
         target=question,
         public_note=f"Outcome of the private follow-up posted by {staff_user.name} (staff)",
     )
+    signals.escalation_resolved.send(sender=Escalation, escalation=escalation)
     return escalation, True
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from forum import visibility
 from forum.models import Question
-from moderation import audit, permissions
+from moderation import audit, permissions, signals
 from moderation.models import HIDING_REASONS, Flag, FlagReason, FlagStatus, ModerationAction
 from notifications import triggers as notification_triggers
 
@@ -95,6 +95,7 @@ def flag_create(*, flagger, post, reason: str, duplicate_of_id: int | None = Non
         raise ValidationError("You have already flagged this post.", code="already_flagged") from error
     if reason in HIDING_REASONS:
         _hide_if_flagged_enough(post)
+    signals.flag_raised.send(sender=Flag, flag=flag, post=post)
     return flag
 
 

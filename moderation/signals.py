@@ -6,11 +6,15 @@ moderator sees the link from their next login, and every moderation page checks 
 itself, so a stale link can never grant anything."""
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from moderation.permissions import is_moderator
 
 NAV_SESSION_KEY = "moderation_nav"
+
+# What moderation tells the apps above it (integrations' webhooks), sent inside the transaction
+# that made the fact, as the forum does (forum/signals.py).
+flag_raised = Signal()  # flag, post: the post as it is after the flag (hidden if flags hid it)
 
 
 @receiver(user_logged_in, dispatch_uid="moderation.remember_moderator")

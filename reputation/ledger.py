@@ -15,7 +15,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from notifications.triggers import privileges_earned
-from reputation import badges, rules
+from reputation import badges, rules, signals
 from reputation.models import EventKind, LedgerEntry, ReputationEvent
 
 User = get_user_model()
@@ -54,6 +54,8 @@ def apply_event(event_id: int) -> Applied | None:
                 after[entry.user_id] += entry.amount
         # Applied once per event, so members who rose past a privilege hear it once, with it.
         privileges_earned(before={pk: reputation_before[pk] for pk in after}, after=after)
+        if written:
+            signals.ledger_entries_written.send(sender=LedgerEntry, entries=written)
         return Applied(event_id=event.pk, user_ids=touched, badge_user_ids=badge_user_ids)
 
 
