@@ -385,6 +385,11 @@ COMMONPLACE_ESCALATION_REMIND_HOURS = env_int("COMMONPLACE_ESCALATION_REMIND_HOU
 # addresses (checked after DNS resolution, where the socket opens: integrations/outbound.py).
 # 1 allows them: tests, or a helpdesk on the company's own network.
 COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = env_bool("COMMONPLACE_OUTBOUND_ALLOW_PRIVATE", False)
+# Webhook retries that are due, and deliveries whose message never reached the broker.
+CELERY_BEAT_SCHEDULE["integrations-sweep-deliveries"] = {
+    "task": "integrations.sweep_deliveries",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
     "task": "insights.remind_escalations",
     "schedule": 900.0,

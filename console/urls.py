@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import branding_views, views
+from console import branding_views, views, webhook_views
 
 app_name = "console"
 urlpatterns = [
@@ -13,4 +13,26 @@ urlpatterns = [
     path("members/<str:username>/<str:kind>/", views.member_restrict, name="member_restrict"),
     path("members/<str:username>/<str:kind>/lift/", views.member_lift, name="member_lift"),
     path("roles/", views.roles, name="roles"),
+    path("webhooks/", webhook_views.endpoint_list, name="webhooks"),
+    path("webhooks/new/", webhook_views.endpoint_create, name="webhook_create"),
+    path("webhooks/<int:pk>/", webhook_views.endpoint_detail, name="webhook"),
+    path("webhooks/<int:pk>/edit/", webhook_views.endpoint_edit, name="webhook_edit"),
+    path("webhooks/<int:pk>/secret/", webhook_views.endpoint_secret, name="webhook_secret"),
+    path("webhooks/<int:pk>/rotate/", webhook_views.endpoint_rotate, name="webhook_rotate"),
+    path(
+        "webhooks/<int:pk>/disable/", webhook_views.endpoint_switch, {"active": False}, name="webhook_disable"
+    ),
+    path("webhooks/<int:pk>/enable/", webhook_views.endpoint_switch, {"active": True}, name="webhook_enable"),
+    path("webhooks/<int:pk>/ping/", webhook_views.endpoint_ping, name="webhook_ping"),
+    path("webhooks/<int:pk>/delete/", webhook_views.endpoint_delete, name="webhook_delete"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/",
+        webhook_views.delivery_detail,
+        name="webhook_delivery",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/",
+        webhook_views.delivery_redeliver,
+        name="webhook_redeliver",
+    ),
 ]

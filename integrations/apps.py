@@ -7,3 +7,8 @@ class IntegrationsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "integrations"
+
+    def ready(self):
+        from integrations import receivers
+
+        receivers.connect()  # webhooks hear the facts of the apps below, in their transactions

@@ -129,6 +129,8 @@ FIELD_LABELS = {
     "comments_deleted": "Comments deleted",
     "suggested_edits_rejected": "Suggested edits rejected",
     "reputation_reversed": "Reputation their posts held, reversed",
+    "url": "Address",
+    "event_types": "Events",
 }
 # Keys holding a moment: shown as a date, or "no" when empty (suspended_until: "no").
 MOMENT_SUFFIXES = ("_at", "_until")
@@ -144,7 +146,13 @@ MERGE_REASON = re.compile(r"Merged into question (\d+); moved answers \[([\d, ]*
 SERIAL_VOTING_REASON_WITH_IDS = re.compile(
     r"(\d+) up-votes by user (\d+) on posts by user (\d+) \((.*)\)", re.S
 )
-TARGET_NOUNS = {"question": "Question", "answer": "Answer", "comment": "Comment", "article": "Article"}
+TARGET_NOUNS = {
+    "question": "Question",
+    "answer": "Answer",
+    "comment": "Comment",
+    "article": "Article",
+    "webhookendpoint": "Webhook endpoint",  # named by its number (integrations, in the console)
+}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,13 @@ ACTION_LABELS = {
     "community_manager_appointed": "Made a community manager",
     "community_manager_removed": "Community manager role taken away",
     "spammer_removed": "Removed as a spammer",
+    # Webhook endpoints, by community managers in the console (integrations/services.py).
+    "webhook.created": "Webhook endpoint added",
+    "webhook.updated": "Webhook endpoint changed",
+    "webhook.secret_rotated": "Webhook secret rotated",
+    "webhook.disabled": "Webhook endpoint disabled",
+    "webhook.enabled": "Webhook endpoint enabled",
+    "webhook.deleted": "Webhook endpoint deleted",
 }
 
 

@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     FLAG_HANDLED = "flag_handled", "My flags handled"
     ESCALATION = "escalation", "Private follow-ups still waiting for their outcome (staff)"
     ACCOUNT = "account", "My account: roles given or taken away, suspensions and silences"
+    WEBHOOK = "webhook", "Webhook endpoints disabled after a day of failed deliveries (community managers)"
 
 
 class Frequency(models.TextChoices):
@@ -38,6 +39,8 @@ DEFAULT_FREQUENCY = {
     Kind.ESCALATION: Frequency.IMMEDIATELY,
     # A member suspended or silenced is told why at once, by email too, as Discourse does.
     Kind.ACCOUNT: Frequency.IMMEDIATELY,
+    # An integration that stopped receiving events is broken until someone looks: say so at once.
+    Kind.WEBHOOK: Frequency.IMMEDIATELY,
 }
 
 

@@ -18,6 +18,7 @@ from console import permissions as console
 from forum import permissions as forum
 from forum.models import SuggestedEdit
 from insights import permissions as insights
+from integrations import permissions as integrations
 from kb import permissions as kb
 from moderation import permissions as moderation
 from tests.factories import (
@@ -118,6 +119,7 @@ def while_suspended(world, user) -> bool:
             moderation.can_moderate(user),
             insights.can_me_too(user, world.question),
             kb.can_curate(user),
+            integrations.can_manage_webhooks(user),
         ]
     )
 
@@ -185,6 +187,9 @@ CHECKS = {
     "suspend or silence a moderator": lambda w, u: accounts.can_restrict(u, w.moderator),
     "remove a spammer (delete all their posts, suspend them)": lambda w, u: accounts.can_remove_spammer(
         u, w.member
+    ),
+    "manage webhooks (register endpoints, read their delivery log, redeliver)": lambda w, u: (
+        integrations.can_manage_webhooks(u)
     ),
     "post, edit, vote, accept, flag or curate while suspended": while_suspended,
     "comment or edit while silenced (questions and answers wait for review)": while_silenced,

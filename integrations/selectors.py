@@ -1,0 +1,59 @@
+"""Reads for the console's webhook pages, each in a fixed number of queries."""
+
+import json
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, Q
+from django.shortcuts import get_object_or_404
+
+from integrations.models import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
+
+DELIVERIES_PER_PAGE = 25
+
+
+def endpoints():
+    """Every endpoint with its owner, how many deliveries wait and when the last was recorded:
+    one query."""
+    return (
+        WebhookEndpoint.objects.select_related("owner")
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
+            paused=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PAUSED)),
+            last_event_at=Max("deliveries__created_at"),
+        )
+        .order_by("pk")
+    )
+
+
+def endpoint(pk: int) -> WebhookEndpoint:
+    return get_object_or_404(WebhookEndpoint.objects.select_related("owner"), pk=pk)
+
+
+def delivery_log(endpoint: WebhookEndpoint, page_number=None) -> Page:
+    """The endpoint's deliveries, newest first, with their events: two queries a page."""
+    deliveries = (
+        Delivery.objects.filter(endpoint=endpoint)
+        .select_related("event")
+        .defer("event__body")
+        .order_by("-created_at", "-pk")
+    )
+    return Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(page_number)
+
+
+def delivery(endpoint: WebhookEndpoint, pk: int) -> Delivery:
+    return get_object_or_404(
+        Delivery.objects.select_related("event", "requested_by", "redelivery_of"), endpoint=endpoint, pk=pk
+    )
+
+
+def attempts(delivery: Delivery) -> list[Attempt]:
+    return list(Attempt.objects.filter(delivery=delivery).order_by("number"))
+
+
+def redeliveries(delivery: Delivery) -> list[Delivery]:
+    return list(delivery.redeliveries.order_by("pk").only("pk", "status", "created_at"))
+
+
+def pretty_body(delivery: Delivery) -> str:
+    """The body as sent, indented for reading (the bytes sent are compact)."""
+    return json.dumps(json.loads(delivery.event.body), indent=2, ensure_ascii=False)
