@@ -18,12 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import outbound, services, signing
-from integrations.models import Attempt, Delivery, DeliveryStatus, WebhookEndpoint
-from integrations.schedule import DISABLE_AFTER, LEASE, TIMEOUT, retry_delay
+from integrations.models import Attempt, Delivery, DeliveryStatus, Event, WebhookEndpoint
+from integrations.schedule import DISABLE_AFTER, LEASE, LOG_KEPT, TIMEOUT, retry_delay
 
 log = logging.getLogger(__name__)
 
 SWEEP_AT_MOST = 500  # deliveries queued by one sweep; the next one takes the rest
+PRUNE_AT_MOST = 1000  # old deliveries forgotten by one sweep
 ERROR_MAX = 500
 
 
@@ -203,4 +204,18 @@ def sweep(now=None) -> int:
         Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
         services.enqueue(ids)
         log.info("Queued %d webhook deliveries.", len(ids))
+    return len(ids)
+
+
+def prune(now=None) -> int:
+    """Forget deliveries older than LOG_KEPT that are not pending (with their attempts), and the
+    events no delivery names any more; a bounded batch per run. Returns how many went."""
+    now = now or timezone.now()
+    old = Delivery.objects.filter(created_at__lt=now - LOG_KEPT).exclude(status=DeliveryStatus.PENDING)
+    ids = list(old.order_by("pk").values_list("pk", flat=True)[:PRUNE_AT_MOST])
+    if not ids:
+        return 0
+    event_ids = set(Delivery.objects.filter(pk__in=ids).values_list("event_id", flat=True))
+    Delivery.objects.filter(pk__in=ids).delete()
+    Event.objects.filter(pk__in=event_ids, deliveries__isnull=True).delete()
     return len(ids)

@@ -19,6 +19,9 @@ LEASE = 2 * MINUTE
 # A delivery put on the queue is left to that message this long before the sweep queues it
 # again (the broker was down, or the message was lost).
 ENQUEUE_GRACE = 2 * MINUTE
+# The delivery log keeps this long: older deliveries that are not pending (delivered, given up,
+# paused) are forgotten by the sweep, with events no delivery names any more.
+LOG_KEPT = dt.timedelta(days=30)
 
 
 def retry_delay(attempts: int) -> dt.timedelta | None:

@@ -173,7 +173,9 @@ def endpoint_update(
         setattr(endpoint, name, value)
     if _state(endpoint) == before:
         return endpoint, False
-    endpoint.save(update_fields=list(values))
+    if endpoint.url != before["url"]:
+        endpoint.failing_since = None  # a new address starts with a clean record
+    endpoint.save(update_fields=[*values, "failing_since"])
     audit.record(moderator=actor, action=UPDATED, target=endpoint, before=before, after=_state(endpoint))
     return endpoint, True
 

@@ -26,5 +26,8 @@ def deliver(delivery_id: int) -> str:
 
 @shared_task(name="integrations.sweep_deliveries", acks_late=True, ignore_result=True)
 def sweep_deliveries() -> int:
-    """Every minute (celery beat): queue retries that are due and deliveries never queued."""
-    return delivery.sweep()
+    """Every minute (celery beat): queue retries that are due and deliveries never queued, and
+    forget what the log keeps no longer. Returns how many were queued."""
+    queued = delivery.sweep()
+    delivery.prune()
+    return queued

@@ -286,3 +286,27 @@ def test_deleting_an_endpoint_takes_its_log_and_the_events_only_it_had(commit, e
     assert set(Event.objects.values_list("type", flat=True)) == {"question.created"}  # the keeper's
     assert Delivery.objects.filter(endpoint=keeper).count() == 2
     assert ModerationAction.objects.filter(action="webhook.deleted", target_id=endpoint.pk).exists()
+
+
+def test_the_log_forgets_finished_deliveries_after_thirty_days(commit, endpoint, receiver, manager):
+    from integrations.tasks import sweep_deliveries
+
+    receiver.fail_first = 1
+    commit(make_question)  # fails once: pending
+    commit(make_question, title="A second question about the router")  # delivered
+    month_ago = timezone.now() - dt.timedelta(days=31)
+    Delivery.objects.update(created_at=month_ago)
+
+    sweep_deliveries()  # the delivered one is forgotten; the one still being retried stays
+
+    assert Delivery.objects.count() == 1 and Event.objects.count() == 1
+    kept = Delivery.objects.get()
+    assert kept.attempts == 1 and kept.is_pending and Attempt.objects.filter(delivery=kept).count() == 1
+
+
+def test_a_new_address_starts_with_a_clean_record(endpoint, receiver, manager):
+    WebhookEndpoint.objects.update(failing_since=timezone.now() - dt.timedelta(hours=20))
+    moved = services.endpoint_update(
+        actor=manager, endpoint=endpoint, url=receiver.url + "/v2", event_types=endpoint.event_types
+    )[0]
+    assert moved.failing_since is None and moved.url.endswith("/v2")
