@@ -3,12 +3,13 @@ disable, enable, ping and delete endpoints, read the delivery log and redeliver;
 is refused. Every page works as a plain form post and costs a fixed number of queries."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 
 from integrations import services
-from integrations.models import Attempt, Delivery, DeliveryStatus, EventType, WebhookEndpoint
+from integrations.models import Attempt, Delivery, DeliveryStatus, Event, EventType, WebhookEndpoint
 from moderation.models import ModerationAction
 from tests.factories import (
     CommunityManagerFactory,
@@ -302,11 +303,11 @@ def test_the_audit_log_names_webhook_changes(client, casey, hook):
 
 def _deliveries(endpoint, count: int, attempts: int = 0) -> None:
     """Log rows made directly: the pages' cost, not the sending, is measured here."""
-    from integrations.services import _event
-
     now = timezone.now()
     for number in range(count):
-        event = _event("question.created", {"question": {"id": number}})
+        event = Event.objects.create(
+            type="question.created", body=json.dumps({"data": {"question": {"id": number}}})
+        )
         row = Delivery.objects.create(endpoint=endpoint, event=event, next_attempt_at=now)
         for n in range(1, attempts + 1):
             Attempt.objects.create(

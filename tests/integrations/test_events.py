@@ -43,6 +43,11 @@ def helper():
     return UserFactory(username="bob", display_name="Bob Builder", email="bob@private.example")
 
 
+def visible_ref(post) -> dict:
+    """How an event names a visible post it does not carry."""
+    return {"kind": post.kind, "id": post.pk, "url": f"{SITE}{post.anchor_url}", "visible": True}
+
+
 def only(receiver, event_type: str) -> dict:
     [event] = receiver.events_of(event_type)
     return event
@@ -130,12 +135,7 @@ def test_comment_created(commit, endpoint, receiver, asker, helper):
     data = only(receiver, "comment.created")["data"]
     assert data["comment"]["id"] == comment.pk
     assert data["comment"]["body"] == "That fixed it, thanks!"
-    assert data["on"] == {
-        "kind": "answer",
-        "id": answer.pk,
-        "url": f"{SITE}{answer.anchor_url}",
-        "visible": True,
-    }
+    assert data["on"] == visible_ref(answer)
     assert data["question"]["id"] == question.pk
 
 
@@ -174,12 +174,7 @@ def test_flag_raised_names_the_reason_not_the_flagger(commit, endpoint, receiver
 
     data = only(receiver, "flag.raised")["data"]
     assert data["flag"]["reason"] == "needs_moderator"
-    assert data["post"] == {
-        "kind": "answer",
-        "id": answer.pk,
-        "url": f"{SITE}{answer.anchor_url}",
-        "visible": True,
-    }
+    assert data["post"] == visible_ref(answer)
     body = receiver.requests[-1].body.decode()
     assert "fiona" not in body and "Links to a shop" not in body
 
