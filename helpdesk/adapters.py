@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
 from insights.forms import OutcomeForm
 from integrations import outbound, signing
@@ -196,38 +196,32 @@ class Adapter:
 
     def call(self, method: str, url: str, *, body: bytes = b"", headers: dict | None = None) -> dict:
         """One call to the helpdesk that must answer 2xx with a JSON object."""
+        name = capfirst(self.display_name)
         try:
             response = request(method, url, body=body, headers=headers)
         except outbound.OutboundRefused as error:
             raise HelpdeskError(str(error)) from error
         except requests.RequestException as error:
-            raise HelpdeskError(
-                f"{self.display_name} could not be reached: {why_unreachable(error)}."
-            ) from error
+            raise HelpdeskError(f"{name} could not be reached: {why_unreachable(error)}.") from error
         if not 200 <= response.status < 300:
             said = Truncator(" ".join(response.text.split())).chars(200)
-            raise HelpdeskError(
-                f"{self.display_name} answered {response.status}{': ' + said if said else ''}."
-            )
+            raise HelpdeskError(f"{name} answered {response.status}{': ' + said if said else ''}.")
         try:
             data = json.loads(response.text)
         except ValueError as error:
-            raise HelpdeskError(
-                f"{self.display_name} answered {response.status}, but not with JSON."
-            ) from error
+            raise HelpdeskError(f"{name} answered {response.status}, but not with JSON.") from error
         if not isinstance(data, dict):
-            raise HelpdeskError(
-                f"{self.display_name} answered {response.status} with JSON that is not an object."
-            )
+            raise HelpdeskError(f"{name} answered {response.status} with JSON that is not an object.")
         return data
 
     def opened(self, ticket_id, raw_status, url) -> Opened:
+        name = capfirst(self.display_name)
         if isinstance(ticket_id, bool) or not isinstance(ticket_id, str | int) or not str(ticket_id).strip():
-            raise HelpdeskError(f"{self.display_name} answered without a ticket id.")
+            raise HelpdeskError(f"{name} answered without a ticket id.")
         status = self.status_of(raw_status or "new")
         if status is None:
             raise HelpdeskError(
-                f"{self.display_name} opened ticket {ticket_id} with the status {json.dumps(raw_status)}, "
+                f"{name} opened ticket {ticket_id} with the status {json.dumps(raw_status)}, "
                 f"which is none of {self.known_statuses()}."
             )
         return Opened(external_id=str(ticket_id).strip()[:100], status=status, url=safe_url(url))
@@ -386,7 +380,15 @@ def get(key: str) -> Adapter:
     return ADAPTERS[key]()
 
 
-def current() -> Adapter | None:
-    """The adapter COMMONPLACE_HELPDESK names, or None when there is no bridge."""
+def chosen() -> Adapter | None:
+    """The adapter COMMONPLACE_HELPDESK names, configured or not (None: no bridge)."""
     key = settings.COMMONPLACE_HELPDESK
     return get(key) if key in ADAPTERS else None
+
+
+def current() -> Adapter | None:
+    """The adapter in use: the one chosen, once every setting it needs is there. Until then no
+    page offers tickets and the callback answers nothing (an empty secret signs for anyone);
+    `manage.py check` names what is missing."""
+    adapter = chosen()
+    return adapter if adapter is not None and not adapter.missing_settings() else None

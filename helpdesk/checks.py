@@ -7,7 +7,7 @@ from helpdesk import adapters
 
 @register()
 def helpdesk_settings(app_configs, **kwargs) -> list[Error]:
-    adapter = adapters.current()
+    adapter = adapters.chosen()
     if adapter is None:
         return []
     return [

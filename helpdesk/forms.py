@@ -1,6 +1,7 @@
 from django import forms
+from django.core.exceptions import PermissionDenied
 
-from helpdesk import adapters
+from helpdesk import adapters, permissions
 from insights.forms import EscalationForm
 
 TICKET_NOTE_MAX = 2000
@@ -28,12 +29,23 @@ class EscalationTicketForm(EscalationForm):
     open_ticket = forms.BooleanField(required=False, initial=True)
     ticket_note = ticket_note_field()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         adapter = adapters.current()
-        self.fields[
-            "open_ticket"
-        ].label = f"Also open a ticket in {adapter.display_name if adapter else 'the helpdesk'}"
+        name = adapter.display_name if adapter else "the helpdesk"
+        self.fields["open_ticket"].label = f"Also open a ticket in {name}"
+
+    def clean_open_ticket(self) -> bool:
+        # Refused as a form error, not a 403, so the notes typed come back (the helpdesk may have
+        # been disconnected since the page was drawn).
+        wanted = self.cleaned_data["open_ticket"]
+        if wanted:
+            try:
+                permissions.allow_open_ticket(self.user)
+            except PermissionDenied as refusal:
+                raise forms.ValidationError(str(refusal)) from refusal
+        return wanted
 
     def clean(self):
         cleaned = super().clean()

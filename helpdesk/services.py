@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
 from branding.email import absolute
 from forum.models import Question
@@ -172,14 +172,8 @@ def ticket_open_attempt(*, ticket_id: int, now: dt.datetime | None = None) -> st
     if claimed is None:
         return ""
     ticket, adapter = claimed
-    if adapter is None:
-        return ticket_attempt_failed(
-            ticket_id=ticket_id,
-            error=f"The bridge is now set to {settings.COMMONPLACE_HELPDESK or 'no helpdesk'}: "
-            f"press “Try again” to open the ticket there.",
-            now=now,
-            give_up=True,
-        )
+    if adapter is None or adapter.key != ticket.adapter:
+        return ticket_attempt_failed(ticket_id=ticket_id, error=why_not_tried(ticket), now=now, give_up=True)
     try:
         opened = adapter.open_ticket(
             request_id=str(ticket.request_id), escalation=ticket.request, retry=ticket.attempts > 1
@@ -191,8 +185,8 @@ def ticket_open_attempt(*, ticket_id: int, now: dt.datetime | None = None) -> st
 
 @transaction.atomic
 def ticket_claim(*, ticket_id: int, now: dt.datetime):
-    """(ticket, its adapter) with the ticket claimed for LEASE, or None if it is not due. The
-    adapter is None when the bridge no longer speaks to the helpdesk the ticket was asked of."""
+    """(ticket, the adapter in use or None) with the ticket claimed for LEASE, or None if it is
+    not due."""
     ticket = (
         HelpdeskTicket.objects.due(now=now).select_for_update(skip_locked=True).filter(pk=ticket_id).first()
     )
@@ -202,10 +196,18 @@ def ticket_claim(*, ticket_id: int, now: dt.datetime):
     ticket.trying_since = now
     ticket.next_attempt_at = now + LEASE
     ticket.save(update_fields=["attempts", "trying_since", "next_attempt_at"])
-    adapter = adapters.current()
-    if adapter is None or adapter.key != ticket.adapter or adapter.missing_settings():
-        adapter = None
-    return ticket, adapter
+    return ticket, adapters.current()
+
+
+def why_not_tried(ticket: HelpdeskTicket) -> str:
+    chosen = adapters.chosen()
+    if chosen is not None and chosen.key == ticket.adapter:
+        missing = ", ".join(chosen.missing_settings())
+        return f"The helpdesk bridge lacks {missing} (manage.py check says so too)."
+    now_set = f"set to {chosen.key}" if chosen else "switched off"
+    return (
+        f"The helpdesk bridge was {now_set} since this ticket was asked for: “Try again” asks the one in use."
+    )
 
 
 @transaction.atomic
@@ -257,14 +259,11 @@ def ticket_attempt_failed(*, ticket_id: int, error: str, now: dt.datetime, give_
         return "retrying"
     question = ticket.escalation.question
     tries = f"{ticket.attempts} tr{'y' if ticket.attempts == 1 else 'ies'}"
-    notify(
-        recipients=responsible(ticket.opened_by),
-        kind=Kind.ESCALATION,
-        actor=None,
-        text=f"No ticket could be opened for “{title_of(question)}” after {tries}: "
+    tell(
+        responsible(ticket.opened_by),
+        question,
+        f"No ticket could be opened for “{title_of(question)}” after {tries}: "
         f"{ticket.last_error} Try again from the thread.",
-        url=f"{question.get_absolute_url()}#follow-up",
-        question=question,
     )
     return "failed"
 
@@ -278,6 +277,19 @@ def tickets_retry_due() -> int:
     for pk in ids:
         enqueue_open(pk)
     return len(ids)
+
+
+def tell(recipients, question: Question, text: str) -> None:
+    """A notification about a follow-up's ticket (the kind staff get reminders of follow-ups by),
+    linking to the thread's follow-up panel."""
+    notify(
+        recipients=recipients,
+        kind=Kind.ESCALATION,
+        actor=None,
+        text=text,
+        url=f"{question.get_absolute_url()}#follow-up",
+        question=question,
+    )
 
 
 def title_of(question: Question) -> str:
@@ -324,14 +336,11 @@ def ticket_callback(
     )
     if became_done and escalation.is_open and not posted and not ticket.pending_outcome:
         question = escalation.question
-        notify(
-            recipients=responsible(ticket.opened_by),
-            kind=Kind.ESCALATION,
-            actor=None,
-            text=f"{adapter.display_name} ticket {ticket.external_id} for “{title_of(question)}” is "
+        tell(
+            responsible(ticket.opened_by),
+            question,
+            f"{capfirst(adapter.display_name)} ticket {ticket.external_id} for “{title_of(question)}” is "
             f"{ticket.status}. Post the public outcome on the thread to close the loop.",
-            url=f"{question.get_absolute_url()}#follow-up",
-            question=question,
         )
     escalation.refresh_from_db(fields=["state"])
     return {
@@ -375,27 +384,21 @@ def outcome_post(ticket: HelpdeskTicket, outcome: str) -> bool:
             return False
         ticket.pending_outcome = outcome
         ticket.save(update_fields=["pending_outcome"])
-        notify(
-            recipients=care_team(),
-            kind=Kind.ESCALATION,
-            actor=None,
-            text=f"The helpdesk sent the public outcome for “{title}”, but it could not be posted in "
-            f"{opener.name}'s name ({refusal}). Review it and post it from the thread.",
-            url=f"{question.get_absolute_url()}#follow-up",
-            question=question,
+        tell(
+            care_team(),
+            question,
+            f"{capfirst(ticket.helpdesk_name)} sent the public outcome for “{title}”, but it could not "
+            f"be posted in {opener.name}'s name ({refusal}). Review it and post it from the thread.",
         )
         return False
     if ticket.pending_outcome:
         ticket.pending_outcome = ""
         ticket.save(update_fields=["pending_outcome"])
     if posted:
-        notify(
-            recipients=[opener],
-            kind=Kind.ESCALATION,
-            actor=None,
-            text=f"The outcome of ticket {ticket.external_id} was posted on “{title}” in your name, "
+        tell(
+            [opener],
+            question,
+            f"The outcome of ticket {ticket.external_id} was posted on “{title}” in your name, "
             "as the helpdesk sent it.",
-            url=f"{question.get_absolute_url()}#follow-up",
-            question=question,
         )
     return posted

@@ -5,18 +5,13 @@ replayed early by Redis after its visibility timeout) but by the ticket's `next_
 which `retry_tickets` reads every minute: the backoff lives in the database, with the ticket."""
 
 from celery import shared_task
-from django.db import DatabaseError, InterfaceError, OperationalError
 
 from helpdesk import services
+from insights.tasks import PERIODIC
 
-RELIABLE = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-    "autoretry_for": (OperationalError, InterfaceError, DatabaseError),
-    "retry_backoff": 5,
-    "max_retries": 3,
-}
+# insights' policy: acks late, redelivered if a worker dies, a few retries on database errors.
+# (A failed try at the helpdesk is no exception: it is recorded, and retried from the database.)
+RELIABLE = PERIODIC
 
 
 @shared_task(name="helpdesk.open_ticket", **RELIABLE)

@@ -36,12 +36,10 @@ def escalate(request, question_id: int):
     question, refusal = staff_question(request, question_id)
     if refusal:
         return refusal
-    form = EscalationTicketForm(request.POST)
+    form = EscalationTicketForm(request.POST, user=request.user)
     if not form.is_valid():
         context = {"question": question, "form": form}
         return render(request, "insights/escalation_form.html", context, status=400)
-    if form.cleaned_data["open_ticket"]:
-        permissions.allow_open_ticket(request.user)
     taken = services.escalation_take(
         question=question,
         staff_user=request.user,

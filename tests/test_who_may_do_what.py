@@ -137,7 +137,11 @@ def while_silenced(world, user) -> bool:
 
 def with_a_helpdesk(check, *args) -> bool:
     """The check with a helpdesk connected (without one, nobody opens tickets)."""
-    with override_settings(COMMONPLACE_HELPDESK="generic"):
+    with override_settings(
+        COMMONPLACE_HELPDESK="generic",
+        COMMONPLACE_HELPDESK_URL="https://helpdesk.example.com/tickets",
+        COMMONPLACE_HELPDESK_SECRET="whsec_table",
+    ):
         return check(*args)
 
 

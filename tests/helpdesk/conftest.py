@@ -18,12 +18,7 @@ CALLBACK = "/integrations/helpdesk/callback/"
 @pytest.fixture
 def helpdesk(settings):
     """The generic adapter, pointed at a fake helpdesk on loopback."""
-    fake = fakes.FakeHelpdesk().start()
-    settings.COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = True
-    settings.COMMONPLACE_HELPDESK = "generic"
-    settings.COMMONPLACE_HELPDESK_NAME = "CareDesk"
-    settings.COMMONPLACE_HELPDESK_URL = f"{fake.url}/tickets"
-    settings.COMMONPLACE_HELPDESK_SECRET = fakes.GENERIC_SECRET
+    fake = fakes.connect_generic(settings)
     yield fake
     fake.stop()
 

@@ -162,6 +162,17 @@ class FakeZendesk(FakeServer):
         return 201, {"ticket": created}
 
 
+def connect_generic(settings) -> FakeHelpdesk:
+    """Start a fake generic helpdesk ("CareDesk") and point the bridge at it."""
+    fake = FakeHelpdesk().start()
+    settings.COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = True  # loopback
+    settings.COMMONPLACE_HELPDESK = "generic"
+    settings.COMMONPLACE_HELPDESK_NAME = "CareDesk"
+    settings.COMMONPLACE_HELPDESK_URL = f"{fake.url}/tickets"
+    settings.COMMONPLACE_HELPDESK_SECRET = GENERIC_SECRET
+    return fake
+
+
 def closed_port_url() -> str:
     """An address on loopback where nothing listens: the connection is refused."""
     with socket.socket() as sock:

@@ -543,3 +543,37 @@ def test_the_ticket_costs_the_thread_page_no_query(
         body = client.get(question.get_absolute_url()).content.decode()
     assert budget <= 12
     assert "#HD-101" in body and "Post the public outcome</a>" in body
+
+
+def test_a_helpdesk_gone_since_the_page_was_drawn_keeps_what_was_typed(
+    client, helpdesk, thread, sam, settings
+):
+    question, _ = thread
+    client.force_login(sam)
+    settings.COMMONPLACE_HELPDESK = ""
+    response = client.post(
+        f"/integrations/helpdesk/escalate/{question.pk}/",
+        {"note": "Public words", "open_ticket": "on", "ticket_note": "Private words"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and "No helpdesk is connected to this site." in body
+    assert "Public words" in body and "Private words" in body and not Escalation.objects.exists()
+
+
+def test_until_every_setting_is_there_no_ticket_is_offered_and_no_callback_is_heard(
+    client, helpdesk, thread, sam, settings
+):
+    """An empty secret would sign for anyone: a half-configured bridge is no bridge, and the
+    system check names what is missing."""
+    from django.core import checks
+
+    settings.COMMONPLACE_HELPDESK_SECRET = ""
+    question, _ = thread
+    client.force_login(sam)
+    assert "Also open a ticket" not in client.get(question.get_absolute_url()).content.decode()
+    response = generic_callback(client, {"ticket_id": "HD-101", "status": "solved"}, secret="")
+    assert response.status_code == 404
+    errors = [error for error in checks.run_checks() if error.id == "helpdesk.E001"]
+    assert [error.msg for error in errors] == [
+        "COMMONPLACE_HELPDESK=generic needs COMMONPLACE_HELPDESK_SECRET."
+    ]
