@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Status(models.TextChoices):
@@ -114,6 +115,13 @@ class HelpdeskTicket(models.Model):
     def is_trying(self, now) -> bool:
         """A try claimed the ticket and has not finished (nor outlived its claim)."""
         return self.trying_since is not None and self.trying_since > now - LEASE
+
+    @property
+    def opens_soon(self) -> bool:
+        """A try is under way or due within the minute: the panel keeps asking (htmx), rather
+        than through the hour-long pauses between late retries."""
+        soon = timezone.now() + dt.timedelta(minutes=1)
+        return self.is_opening and (self.trying_since is not None or self.next_attempt_at <= soon)
 
     @property
     def has_failed(self) -> bool:

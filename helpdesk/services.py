@@ -127,7 +127,9 @@ def ticket_request(
     adapter = adapters.current()
     now = now or timezone.now()
     escalation = (
-        Escalation.objects.select_for_update().select_related("question__author").get(pk=escalation.pk)
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("question__author")
+        .get(pk=escalation.pk)
     )
     permissions.allow_open_ticket(staff_user, escalation)  # again, locked: the outcome may have come
     ticket = HelpdeskTicket.objects.select_for_update().filter(escalation=escalation).first()
@@ -180,6 +182,14 @@ def ticket_open_attempt(*, ticket_id: int, now: dt.datetime | None = None) -> st
         )
     except adapters.HelpdeskError as error:
         return ticket_attempt_failed(ticket_id=ticket_id, error=str(error), now=now)
+    except Exception as error:  # a bug must not leave the ticket claimed and retried for ever
+        log.exception("Opening helpdesk ticket %s failed unexpectedly.", ticket_id)
+        return ticket_attempt_failed(
+            ticket_id=ticket_id,
+            error=f"Something unexpected went wrong ({type(error).__name__}); "
+            "the server's log has the details.",
+            now=now,
+        )
     return ticket_opened(ticket_id=ticket_id, opened=opened, now=now)
 
 

@@ -40,7 +40,7 @@ def test_staff_open_a_ticket_retry_it_and_post_the_outcome_it_prompts_for(
         page.get_by_role("button", name="Take to private follow-up").click()
     panel = page.locator("#helpdesk-ticket")
     expect(panel).to_contain_text("Opening a ticket in CareDesk")
-    expect(panel).to_contain_text("Try 1 failed")
+    expect(panel).to_contain_text("The last try failed")
     expect(panel).to_contain_text("CareDesk answered 500")
 
     panel.get_by_role("button", name="Try again now").click()  # htmx: the panel is redrawn in place

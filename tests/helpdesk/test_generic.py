@@ -401,9 +401,12 @@ def test_a_helpdesk_that_is_down_is_retried_with_backoff_and_staff_see_the_error
     client.force_login(sam)
     page = client.get(question.get_absolute_url()).content.decode()
     assert (
-        "Opening a ticket in CareDesk" in page and "Try 1 failed" in page and "CareDesk answered 500" in page
+        "Opening a ticket in CareDesk" in page
+        and "The last try failed" in page
+        and "CareDesk answered 500" in page
     )
-    assert 'hx-trigger="every 5s"' in page and "Try again now" in page
+    assert "Try again now" in page
+    assert 'hx-trigger="every 5s"' in page  # the next try is within the minute: the panel keeps asking
 
     time_passes(ticket, dt.timedelta(seconds=30))
     assert services.tickets_retry_due() == 0  # not due yet
@@ -411,6 +414,8 @@ def test_a_helpdesk_that_is_down_is_retried_with_backoff_and_staff_see_the_error
     assert services.tickets_retry_due() == 1
     ticket.refresh_from_db()
     assert ticket.attempts == 2 and ticket.next_attempt_at - ticket.last_error_at == dt.timedelta(minutes=2)
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 5s"' not in page  # two minutes away: no need to keep asking meanwhile
     time_passes(ticket, dt.timedelta(minutes=2))
     assert services.tickets_retry_due() == 1
 
@@ -577,3 +582,27 @@ def test_until_every_setting_is_there_no_ticket_is_offered_and_no_callback_is_he
     assert [error.msg for error in errors] == [
         "COMMONPLACE_HELPDESK=generic needs COMMONPLACE_HELPDESK_SECRET."
     ]
+
+
+def test_an_unexpected_error_is_recorded_like_any_failure_and_retried(
+    helpdesk, thread, sam, commit, monkeypatch
+):
+    from helpdesk import adapters
+
+    def broken(self, **kwargs):
+        raise KeyError("question")
+
+    monkeypatch.setattr(adapters.GenericAdapter, "open_ticket", broken)
+    question, _ = thread
+    ticket = opened_ticket(question, sam, commit)
+    assert ticket.is_opening and ticket.trying_since is None
+    assert (
+        ticket.last_error == "Something unexpected went wrong (KeyError); the server's log has the details."
+    )
+
+
+def test_the_default_name_reads_well_at_the_start_of_a_sentence(helpdesk, thread, sam, commit, settings):
+    settings.COMMONPLACE_HELPDESK_NAME = ""
+    helpdesk.fail(1, status=503)
+    question, _ = thread
+    assert opened_ticket(question, sam, commit).last_error.startswith("The helpdesk answered 503")
