@@ -89,7 +89,7 @@ def test_staff_open_a_ticket_with_the_follow_up_and_only_staff_see_it(
     assert "HD-101" not in client.get(question.get_absolute_url()).content.decode()
 
 
-def test_the_members_page_about_a_ticket_is_refused_to_members(client, helpdesk, thread, sam, commit):
+def test_members_can_neither_read_the_ticket_panel_nor_open_a_ticket(client, helpdesk, thread, sam, commit):
     question, _ = thread
     opened_ticket(question, sam, commit)
     client.force_login(UserFactory())
@@ -512,7 +512,7 @@ def test_an_answer_that_is_no_ticket_is_an_error_not_a_ticket(helpdesk, thread, 
     assert other.last_error == "CareDesk answered without a ticket id."
 
 
-def test_the_private_request_is_refused_on_a_private_address_without_the_setting(
+def test_a_helpdesk_on_a_private_address_is_refused_without_the_setting(
     helpdesk, thread, sam, commit, settings
 ):
     settings.COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = False
