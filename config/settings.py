@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "insights",
     "console",
     "integrations",
+    "helpdesk",
 ]
 
 # Social and company login are added by settings alone (config/social.py; README, "Social login"
@@ -388,6 +389,36 @@ COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = env_bool("COMMONPLACE_OUTBOUND_ALLOW_PRIVAT
 # Webhook retries that are due, and deliveries whose message never reached the broker.
 CELERY_BEAT_SCHEDULE["integrations-sweep-deliveries"] = {
     "task": "integrations.sweep_deliveries",
+    "schedule": 60.0,
+}
+
+# The helpdesk bridge (helpdesk/; README, "Helpdesk bridge"): staff taking a thread to private
+# follow-up may also open a ticket in the company's helpdesk. "generic" (a signed webhook out, a
+# signed status callback in), "zendesk" (its Tickets API and its signed webhooks), or empty: no
+# bridge, and no page offers tickets. `manage.py check` says which settings an adapter lacks.
+COMMONPLACE_HELPDESK = os.environ.get("COMMONPLACE_HELPDESK", "").strip().lower()
+if COMMONPLACE_HELPDESK not in {"", "generic", "zendesk"}:
+    raise ImproperlyConfigured(
+        f"COMMONPLACE_HELPDESK must be generic, zendesk or empty; got {COMMONPLACE_HELPDESK!r}."
+    )
+# The helpdesk's name on the buttons ("Also open a ticket in Zendesk"); empty: the adapter's own.
+COMMONPLACE_HELPDESK_NAME = os.environ.get("COMMONPLACE_HELPDESK_NAME", "").strip()
+# generic: where ticket requests are POSTed, and the secret that signs both directions.
+COMMONPLACE_HELPDESK_URL = os.environ.get("COMMONPLACE_HELPDESK_URL", "").strip()
+COMMONPLACE_HELPDESK_SECRET = os.environ.get("COMMONPLACE_HELPDESK_SECRET", "").strip()
+# zendesk: the account's address, an agent's email and API token, the webhook's signing secret.
+COMMONPLACE_ZENDESK_URL = os.environ.get("COMMONPLACE_ZENDESK_URL", "").strip().rstrip("/")
+COMMONPLACE_ZENDESK_EMAIL = os.environ.get("COMMONPLACE_ZENDESK_EMAIL", "").strip()
+COMMONPLACE_ZENDESK_API_TOKEN = os.environ.get("COMMONPLACE_ZENDESK_API_TOKEN", "").strip()
+COMMONPLACE_ZENDESK_WEBHOOK_SECRET = os.environ.get("COMMONPLACE_ZENDESK_WEBHOOK_SECRET", "").strip()
+# Whether a ticket carries the asker's verified email address, so the care team can write to
+# them (Zendesk makes them the ticket's requester). 0: only their username and profile link.
+COMMONPLACE_HELPDESK_SHARE_EMAIL = env_bool("COMMONPLACE_HELPDESK_SHARE_EMAIL", True)
+# A ticket the helpdesk would not open is retried with backoff (1, 2, 4 ... 60 minutes) for this
+# many hours; then the staff member who asked is told, and may try again from the thread.
+COMMONPLACE_HELPDESK_RETRY_HOURS = env_int("COMMONPLACE_HELPDESK_RETRY_HOURS", 24)
+CELERY_BEAT_SCHEDULE["helpdesk-retry-tickets"] = {
+    "task": "helpdesk.retry_tickets",
     "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {

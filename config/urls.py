@@ -17,6 +17,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("kb/", include("kb.urls")),
     path("insights/", include("insights.urls")),
+    path("integrations/helpdesk/", include("helpdesk.urls")),
     path("notifications/", include("notifications.urls")),
     path("manage/", include("console.urls")),
 ]

@@ -21,6 +21,7 @@ APPS = (
     "config",
     "console",
     "forum",
+    "helpdesk",
     "insights",
     "integrations",
     "kb",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts import permissions as accounts
@@ -17,7 +18,9 @@ from accounts.models import MODERATORS_GROUP, Restriction, User
 from console import permissions as console
 from forum import permissions as forum
 from forum.models import SuggestedEdit
+from helpdesk import permissions as helpdesk
 from insights import permissions as insights
+from insights.models import Escalation
 from integrations import permissions as integrations
 from kb import permissions as kb
 from moderation import permissions as moderation
@@ -80,6 +83,10 @@ class World:
         self.member = UserFactory()
         self.moderator = ModeratorFactory()
 
+    def escalation(self):
+        opened_by = {"opened_by": StaffFactory()}
+        return Escalation.objects.get_or_create(question=self.question, defaults=opened_by)[0]
+
     def own_question(self, user):
         return make_question(author=user, title=f"My own question number {user.pk} here")
 
@@ -130,6 +137,16 @@ def while_silenced(world, user) -> bool:
     return forum.can_comment(user, world.answer) or forum.can_edit(user, world.answer)
 
 
+def with_a_helpdesk(check, *args) -> bool:
+    """The check with a helpdesk connected (without one, nobody opens tickets)."""
+    with override_settings(
+        COMMONPLACE_HELPDESK="generic",
+        COMMONPLACE_HELPDESK_URL="https://helpdesk.example.com/tickets",
+        COMMONPLACE_HELPDESK_SECRET="whsec_table",
+    ):
+        return check(*args)
+
+
 def own(make, check):
     """A check on the person's own post; a visitor has none, so theirs is on someone else's."""
 
@@ -177,6 +194,9 @@ CHECKS = {
     "curate the knowledge base": lambda w, u: kb.can_curate(u),
     'say "I have this too"': lambda w, u: insights.can_me_too(u, w.question),
     "take a thread to private follow-up": lambda w, u: insights.can_escalate(u),
+    "open a helpdesk ticket for a private follow-up, and see its id and status": lambda w, u: (
+        with_a_helpdesk(helpdesk.can_open_ticket, u, w.escalation()) and helpdesk.can_see_ticket(u)
+    ),
     "see insights (the default, public)": lambda w, u: insights.can_view_insights(u),
     "open the console (/manage/)": lambda w, u: console.can_open_console(u),
     "change the site's branding": lambda w, u: console.can_edit_branding(u),

@@ -1,0 +1,39 @@
+"""Reads for the helpdesk bridge."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from forum.models import Question
+from helpdesk import adapters, permissions
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """What a page needs to know of the bridge, for one viewer."""
+
+    name: str  # "Zendesk", or COMMONPLACE_HELPDESK_NAME
+    offered: bool  # a helpdesk is connected and the viewer may open tickets
+    visible: bool  # the viewer may see tickets (staff)
+
+
+def bridge_for(user) -> Bridge:
+    adapter = adapters.current()
+    return Bridge(
+        name=adapter.display_name if adapter else "",
+        offered=adapter is not None and permissions.can_open_ticket(user),
+        visible=permissions.can_see_ticket(user),
+    )
+
+
+def thread_question(questions: QuerySet, viewer) -> QuerySet:
+    """The thread page's question query also brings its follow-up's ticket (no extra query).
+    Registered in apps.py; insights' hook already joins the escalation."""
+    return questions.select_related("escalation__helpdesk_ticket__opened_by")
+
+
+def question_with_ticket(question_id: int) -> Question:
+    """A question with its follow-up and ticket, for the ticket panel on its own (htmx)."""
+    return Question.objects.select_related(
+        "escalation__opened_by", "escalation__outcome_by", "escalation__helpdesk_ticket__opened_by"
+    ).get(pk=question_id)
