@@ -19,4 +19,5 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("notifications/", include("notifications.urls")),
     path("manage/", include("console.urls")),
+    path("api/", include("api.urls")),
 ]

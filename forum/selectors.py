@@ -41,19 +41,38 @@ DEFAULT_SORT = "active"
 QUEUES = {"unanswered": "unanswered", "waiting": "needs_help"}
 
 
+# What a list can be narrowed to (the API's `status`; search's "solved" and "unanswered" are the
+# same definitions): each is a QuestionQuerySet method or a filter, applied after the sort's queue.
+STATUSES = {
+    "open": ("Open: takes answers (not closed or locked)", Q(closed_at__isnull=True, locked_at__isnull=True)),
+    "closed": ("Closed", Q(closed_at__isnull=False)),
+    "locked": ("Locked", Q(locked_at__isnull=False)),
+    "answered": ("Has at least one answer", Q(answer_count__gt=0)),
+    "unanswered": ("Unanswered (the help queue's definition)", "unanswered"),
+    "solved": ("Solved: has an accepted answer", "solved"),
+    "needs_help": ("Needs help (the help queue's definition)", "needs_help"),
+}
+
+
 def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
     return queryset.select_related(prefix).prefetch_related(f"{prefix}__groups")
 
 
-def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None) -> QuerySet:
-    """Visible questions in a sort's order. The apps above add to it (forum.extensions): with a
-    `viewer` and no tag chosen, questions in tags the viewer ignores are left out (notifications),
-    and the help queues show each question's "I have this too" count (insights)."""
+def question_list(
+    *, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None, status: str | None = None
+) -> QuerySet:
+    """Visible questions in a sort's order, optionally only those of a `status` (STATUSES). The
+    apps above add to it (forum.extensions): with a `viewer` and no tag chosen, questions in tags
+    the viewer ignores are left out (notifications), and the help queues show each question's
+    "I have this too" count (insights)."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     questions = Question.objects.visible()
     if sort in QUEUES:
         questions = getattr(questions, QUEUES[sort])()
+    if status in STATUSES:
+        narrow = STATUSES[status][1]
+        questions = questions.filter(narrow) if isinstance(narrow, Q) else getattr(questions, narrow)()
     if tag:
         questions = questions.filter(tags__slug=tag)
     questions = extensions.apply(extensions.question_list, questions, sort, tag, viewer)
