@@ -6,10 +6,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from api.errors import not_found
+from api.resources.answers import AnswerViewSet
+from api.resources.comments import CommentViewSet
 from api.resources.questions import QuestionViewSet
 
 router = SimpleRouter()
 router.register("questions", QuestionViewSet, basename="question")
+router.register("answers", AnswerViewSet, basename="answer")
+router.register("comments", CommentViewSet, basename="comment")
 
 app_name = "api"
 urlpatterns = [

@@ -122,18 +122,9 @@ def thread_get(*, pk: int, viewer) -> Thread:
     # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
     question = get_object_or_404(extensions.apply(extensions.thread_question, questions, viewer), pk=pk)
     answers = list(
-        Answer.objects.visible_to(viewer)
-        .filter(question=question)
-        .select_related("author", "also_helped_mark")
-        .prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))
-        .annotate(
-            accepted_first=Case(
-                When(pk=question.accepted_answer_id or 0, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+        answers_of(question, viewer).prefetch_related(
+            Prefetch("comments", queryset=comments, to_attr="comment_list")
         )
-        .order_by("accepted_first", "-score", "created_at", "pk")
     )
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
@@ -148,6 +139,34 @@ def thread_get(*, pk: int, viewer) -> Thread:
         answers=answers,
         my_votes=votes_by(viewer, question),
         pending_suggestions=reviewable_suggestions(viewer, question, answers),
+    )
+
+
+def answers_of(question: Question, viewer) -> QuerySet:
+    """A question's answers as its page lists them, for this viewer: the accepted one first,
+    then by score, then oldest (the primary key settles ties, so a cursor can page them)."""
+    return (
+        Answer.objects.visible_to(viewer)
+        .filter(question=question)
+        .select_related("author", "also_helped_mark")
+        .annotate(
+            accepted_first=Case(
+                When(pk=question.accepted_answer_id or 0, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("accepted_first", "-score", "created_at", "pk")
+    )
+
+
+def comments_of(post, viewer) -> QuerySet:
+    """The comments on a question or an answer that this viewer may see, oldest first."""
+    return (
+        Comment.objects.visible_to(viewer)
+        .filter(**post.as_filter())
+        .select_related("author")
+        .order_by("created_at", "pk")
     )
 
 

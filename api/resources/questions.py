@@ -1,13 +1,33 @@
 """/api/v1/questions/: the site's question lists (every sort, by tag and status), one question,
-asking and editing. Reads go through forum.selectors, writes through forum.services, which ask
-forum.permissions: the same rules, limits and holds as the web's pages."""
+asking and editing, and the question's answers, comments and votes. Reads go through
+forum.selectors, writes through forum.services, which ask forum.permissions: the same rules,
+posting limits and holds for review as the web's pages."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from functools import partial
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.resources.posts import PostSerializer
-from forum import selectors
+from api.resources.answers import AnswerInput, AnswerSerializer
+from api.resources.posts import (
+    CommentSerializer,
+    CommentsMixin,
+    PostSerializer,
+    SuggestedEditResponse,
+    VotesMixin,
+    comments_schema,
+    edit_data,
+    edit_or_suggest,
+    validated,
+    vote_schema,
+    with_roles,
+)
+from api.serializers import FormSerializer
+from forum import selectors, services
+from forum.forms import QuestionEditForm, QuestionForm
 from forum.models import CloseReason
 
 
@@ -53,9 +73,48 @@ class QuestionSerializer(PostSerializer):
         return getattr(question, "me_too_count", None)
 
 
-class QuestionViewSet(viewsets.GenericViewSet):
+class TagsField(serializers.ListField):
+    """Tags as a list (["billing", "two-factor"]); a string "billing two-factor" is taken too."""
+
+    child = serializers.CharField()
+
+
+class QuestionInput(FormSerializer):
+    form_class = QuestionForm
+    title = serializers.CharField(help_text="15 to 150 characters.")
+    body = serializers.CharField(help_text="Markdown, 20 to 30,000 characters.")
+    tags = TagsField(help_text="1 to 5 tags.")
+    submission_token = serializers.UUIDField(
+        required=False,
+        help_text="Any UUID of yours: sending the same one again returns the first question instead "
+        "of posting twice (safe retries).",
+    )
+
+
+class QuestionEditInput(FormSerializer):
+    form_class = QuestionEditForm
+    title = serializers.CharField(required=False, help_text="15 to 150 characters.")
+    body = serializers.CharField(required=False, help_text="Markdown, 20 to 30,000 characters.")
+    tags = TagsField(required=False, help_text="1 to 5 tags.")
+    summary = serializers.CharField(required=False, help_text="What you changed and why (optional).")
+
+
+EDIT_RESPONSES = {
+    200: QuestionSerializer,
+    202: OpenApiResponse(SuggestedEditResponse, description="Sent for review as a suggested edit."),
+}
+
+
+class QuestionViewSet(CommentsMixin, VotesMixin, viewsets.GenericViewSet):
     serializer_class = QuestionSerializer
     lookup_value_regex = r"[0-9]+"
+
+    def question(self, pk) -> object:
+        """The question as this caller may see it, else 404 (forum.permissions.allow_see_post)."""
+        return selectors.post_get("question", int(pk), self.request.user)
+
+    def shown(self, question, **kwargs) -> dict:
+        return QuestionSerializer(question, context=self.get_serializer_context()).data
 
     @extend_schema(parameters=[QuestionListQuery], summary="List questions")
     def list(self, request):
@@ -66,6 +125,92 @@ class QuestionViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(summary="One question")
-    def retrieve(self, request, pk: int):
-        question = selectors.post_get("question", int(pk), request.user)
-        return Response(self.get_serializer(question).data)
+    def retrieve(self, request, pk):
+        return Response(self.shown(self.question(pk)))
+
+    @extend_schema(summary="Ask a question", request=QuestionInput, responses={201: QuestionSerializer})
+    def create(self, request):
+        data = validated(QuestionInput, request.data)
+        question, created = services.question_create(
+            author=request.user,
+            title=data["title"],
+            body=data["body"],
+            tags=data["tags"],
+            submission_token=data["submission_token"],
+        )
+        question = self.question(question.pk)
+        return Response(
+            self.shown(question),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": reverse("api:question-detail", kwargs={"pk": question.pk})},
+        )
+
+    def _edit(self, request, pk, *, partial_edit: bool):
+        question = self.question(pk)
+        current = {"title": question.title, "body": question.body, "tags": sorted(question.tags.names())}
+        content = validated(QuestionEditInput, edit_data(request.data, current, partial_edit=partial_edit))
+        summary = content.pop("summary", "")
+        return edit_or_suggest(
+            request,
+            question,
+            edit=partial(services.question_edit, question=question),
+            content=content,
+            summary=summary,
+            refreshed=lambda: self.shown(self.question(pk)),
+        )
+
+    @extend_schema(
+        summary="Edit a question (every field)", request=QuestionEditInput, responses=EDIT_RESPONSES
+    )
+    def update(self, request, pk):
+        return self._edit(request, pk, partial_edit=False)
+
+    @extend_schema(
+        summary="Edit a question (the fields sent)", request=QuestionEditInput, responses=EDIT_RESPONSES
+    )
+    def partial_update(self, request, pk):
+        return self._edit(request, pk, partial_edit=True)
+
+    # --- Answers, comments, votes on the question ---
+
+    @extend_schema(methods=["get"], summary="A question's answers (accepted first, then votes)")
+    @extend_schema(
+        methods=["post"], summary="Answer a question", request=AnswerInput, responses={201: AnswerSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=AnswerSerializer)
+    def answers(self, request, pk):
+        question = self.question(pk)
+        if request.method == "GET":
+            answers = with_roles(self.paginate_queryset(selectors.answers_of(question, request.user)))
+            for answer in answers:
+                answer.question = question  # is_accepted without a query each
+            return self.get_paginated_response(self.get_serializer(answers, many=True).data)
+        data = validated(AnswerInput, request.data)
+        answer, created = services.answer_create(
+            question=question,
+            author=request.user,
+            body=data["body"],
+            submission_token=data["submission_token"],
+        )
+        answer = selectors.post_get("answer", answer.pk, request.user)
+        return Response(
+            self.get_serializer(answer).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": reverse("api:answer-detail", kwargs={"pk": answer.pk})},
+        )
+
+    @comments_schema("a question")
+    @action(detail=True, methods=["get", "post"], serializer_class=CommentSerializer)
+    def comments(self, request, pk):
+        question = self.question(pk)
+        if request.method == "GET":
+            return self.comments_list(request, question)
+        return self.comments_create(request, question)
+
+    @vote_schema("a question")
+    @action(detail=True, methods=["post", "delete"], serializer_class=None, pagination_class=None)
+    def vote(self, request, pk):
+        question = self.question(pk)
+        if request.method == "DELETE":
+            return self.vote_retract(request, question)
+        return self.vote_cast(request, question)
