@@ -1,6 +1,9 @@
 import hmac
 from collections.abc import Iterable
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, ROLE_GROUPS, ApiKey, User
 
 
@@ -47,3 +50,15 @@ def api_key_for_token(token: str):
 def api_keys_of(owner):
     """The member's keys, newest first, revoked ones included (shown as revoked)."""
     return ApiKey.objects.filter(owner=owner).select_related("created_by")
+
+
+def integration_accounts():
+    """The integration accounts (bots), with how many live keys each holds."""
+    live = Q(api_keys__revoked_at__isnull=True) & (
+        Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=timezone.now())
+    )
+    return (
+        User.objects.filter(is_bot=True)
+        .annotate(live_keys=Count("api_keys", filter=live))
+        .order_by("username")
+    )

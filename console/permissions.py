@@ -23,6 +23,13 @@ def allow_edit_branding(user) -> None:
     allow_participate(user)
 
 
+def allow_manage_integrations(user) -> None:
+    """Integration accounts and their API keys (accounts.permissions decides each action again)."""
+    allow_community_manager(user, "Only community managers can manage integration accounts.")
+    allow_participate(user)
+
+
 can_open_console = boolean(allow_open_console)
+can_manage_integrations = boolean(allow_manage_integrations)
 can_manage_roles = boolean(allow_manage_roles)
 can_edit_branding = boolean(allow_edit_branding)

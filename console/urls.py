@@ -13,4 +13,11 @@ urlpatterns = [
     path("members/<str:username>/<str:kind>/", views.member_restrict, name="member_restrict"),
     path("members/<str:username>/<str:kind>/lift/", views.member_lift, name="member_lift"),
     path("roles/", views.roles, name="roles"),
+    path("integrations/", views.integrations, name="integrations"),
+    path("integrations/<str:username>/", views.integration, name="integration"),
+    path(
+        "integrations/<str:username>/keys/<int:pk>/revoke/",
+        views.integration_key_revoke,
+        name="integration_key_revoke",
+    ),
 ]
