@@ -55,7 +55,7 @@ class FormSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        form = self.form_class(data=self.form_data(data))
+        form = self.form_class(data=self.form_data(data), **self.context.get("form_kwargs", {}))
         if not form.is_valid():
             raise serializers.ValidationError(_messages(form.errors))
         return form.cleaned_data

@@ -10,7 +10,7 @@ from api.resources.answers import AnswerViewSet
 from api.resources.comments import CommentViewSet
 from api.resources.questions import QuestionViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
 router.register("questions", QuestionViewSet, basename="question")
 router.register("answers", AnswerViewSet, basename="answer")
 router.register("comments", CommentViewSet, basename="comment")

@@ -8,6 +8,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.resources.moderation import AnswerModeration
 from api.resources.posts import (
     CommentSerializer,
     CommentsMixin,
@@ -71,9 +72,12 @@ EDIT_RESPONSES = {
 }
 
 
-class AnswerViewSet(CommentsMixin, VotesMixin, viewsets.GenericViewSet):
+class AnswerViewSet(AnswerModeration, CommentsMixin, VotesMixin, viewsets.GenericViewSet):
+    """Answers as the site shows them to the caller, and what can be done to them, under the
+    web's rules."""
+
     serializer_class = AnswerSerializer
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_converter = "int"
 
     def answer(self, pk):
         """The answer as this caller may see it (and its question), else 404."""

@@ -10,8 +10,10 @@ from forum import selectors
 
 
 class CommentViewSet(viewsets.GenericViewSet):
+    """A comment as the site shows it to the caller."""
+
     serializer_class = CommentSerializer
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_converter = "int"
 
     @extend_schema(summary="One comment")
     def retrieve(self, request, pk):

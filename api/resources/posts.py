@@ -72,7 +72,7 @@ class CommentInput(FormSerializer):
 
 
 class CommentsMixin:
-    """GET and POST <post>/comments/ for the viewset of questions or answers."""
+    # GET and POST <post>/comments/ for the viewset of questions or answers.
 
     def comments_list(self, request, post):
         comments = with_roles(self.paginate_queryset(selectors.comments_of(post, request.user)))
@@ -113,7 +113,7 @@ def vote_response(request, post, value: int) -> Response:
 
 
 class VotesMixin:
-    """POST <post>/vote/ (cast or change) and DELETE (take back), as the web's vote buttons."""
+    # POST <post>/vote/ (cast or change) and DELETE (take back), as the web's vote buttons.
 
     def vote_cast(self, request, post):
         return vote_response(request, post, validated(VoteInput, request.data)["value"])
@@ -194,9 +194,9 @@ def edit_or_suggest(request, post, *, edit, content: dict, summary: str, refresh
     return None  # unreachable: allow_edit refused above
 
 
-def validated(serializer_class, data) -> dict:
+def validated(serializer_class, data, **form_kwargs) -> dict:
     """The request body checked by an input serializer: 400 with per-field messages if not."""
-    serializer = serializer_class(data=data)
+    serializer = serializer_class(data=data, context={"form_kwargs": form_kwargs})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.resources.answers import AnswerInput, AnswerSerializer
+from api.resources.moderation import QuestionModeration
 from api.resources.posts import (
     CommentSerializer,
     CommentsMixin,
@@ -105,15 +106,18 @@ EDIT_RESPONSES = {
 }
 
 
-class QuestionViewSet(CommentsMixin, VotesMixin, viewsets.GenericViewSet):
+class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.GenericViewSet):
+    """Questions as the site shows them to the caller (a deleted or held one is 404 to those who
+    may not see it), and what can be done to them, under the web's rules."""
+
     serializer_class = QuestionSerializer
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_converter = "int"
 
     def question(self, pk) -> object:
         """The question as this caller may see it, else 404 (forum.permissions.allow_see_post)."""
         return selectors.post_get("question", int(pk), self.request.user)
 
-    def shown(self, question, **kwargs) -> dict:
+    def shown(self, question) -> dict:
         return QuestionSerializer(question, context=self.get_serializer_context()).data
 
     @extend_schema(parameters=[QuestionListQuery], summary="List questions")
