@@ -414,6 +414,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "api.errors.handle",
+    # OPTIONS answers 405: DRF's metadata would describe the serializers by loading objects
+    # outside the selectors' visibility rules; the schema at /api/v1/schema/ describes them all.
+    "DEFAULT_METADATA_CLASS": None,
     # How many proxies in front of the app add X-Forwarded-For: anonymous readers are counted by
     # the address that many hops back. 0 (the default) uses the connection's own address.
     "NUM_PROXIES": env_int("COMMONPLACE_API_NUM_PROXIES", 0),

@@ -146,7 +146,11 @@ def comments_schema(what: str):
     """The schema of a post's comments action (GET lists, POST comments)."""
 
     def apply(view):
-        view = extend_schema(methods=["get"], summary=f"Comments on {what} (oldest first)")(view)
+        view = extend_schema(
+            methods=["get"],
+            summary=f"Comments on {what} (oldest first)",
+            responses=CommentSerializer(many=True),
+        )(view)
         return extend_schema(
             methods=["post"],
             summary=f"Comment on {what}",

@@ -177,7 +177,11 @@ class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.Ge
 
     # --- Answers, comments, votes on the question ---
 
-    @extend_schema(methods=["get"], summary="A question's answers (accepted first, then votes)")
+    @extend_schema(
+        methods=["get"],
+        summary="A question's answers (accepted first, then votes)",
+        responses=AnswerSerializer(many=True),
+    )
     @extend_schema(
         methods=["post"], summary="Answer a question", request=AnswerInput, responses={201: AnswerSerializer}
     )

@@ -44,3 +44,22 @@ def api(client):
             return self._call("delete", url, None, token, **headers)
 
     return Api()
+
+
+def any_scope_key(user, scopes=("read", "write", "moderate", "manage")) -> str:
+    """A key holding every scope, written straight to the table (the service would refuse the
+    moderate and manage scopes to members): so that only the account's own rules decide what
+    the key may do, as for a key whose owner has since lost a role."""
+    import secrets
+
+    from accounts.models import ApiKey
+
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    ApiKey.objects.create(
+        owner=user,
+        name="every scope",
+        prefix=prefix,
+        secret_hash=ApiKey.hash_secret(secret),
+        scopes=list(scopes),
+    )
+    return f"cp_{prefix}_{secret}"

@@ -72,3 +72,12 @@ def test_the_docs_page_has_no_inline_script_or_style(api):
     for tag in html.split("<script")[1:]:
         assert tag.lstrip().startswith("src="), tag[:80]
     assert api.get("/api/v1/docs/?script=").status_code == 200
+
+
+def test_the_schema_validates_without_a_warning(tmp_path):
+    """What `manage.py spectacular --validate --fail-on-warn` checks: every operation has its
+    request and response schemas, and the document is valid OpenAPI 3."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/v1/questions/{id}/answers/" in (tmp_path / "schema.yml").read_text()
