@@ -245,7 +245,9 @@ def allow_api_scope(key, scope: str) -> None:
 
 
 def allow_create_integration_account(user) -> None:
-    allow_community_manager(user, "Only community managers can create integration accounts.")
+    """Integration accounts, and their keys, are community managers' to create and look after
+    (the console's Integrations pages ask this too)."""
+    allow_community_manager(user, "Only community managers can manage integration accounts.")
     allow_participate(user)
 
 

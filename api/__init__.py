@@ -4,8 +4,12 @@ services, selectors and permission functions as the web pages and the console.
 How to add a resource (read api/resources/questions.py first: it is the pattern)
 ----------------------------------------------------------------------------------
 
-1. A module `api/resources/<name>.py` with its serializers and one ViewSet (or APIView).
-   Register it in api/urls.py: `router.register("<plural>", <Name>ViewSet, basename="<name>")`.
+1. A module `api/resources/<name>.py` with its serializers and one ViewSet (or APIView), with
+   `lookup_value_converter = "int"` for numeric ids (the router uses path converters, so the
+   schema types them). Register it in api/urls.py:
+   `router.register("<plural>", <Name>ViewSet, basename="<name>")`. Questions and answers share
+   api.resources.posts.PostViewSet (retrieve, edit-or-suggest, comments, votes) and
+   api.resources.moderation.PostModeration (flag, delete, restore).
 2. Reads call the app's **selectors** (visibility rules and prefetching live there), writes its
    **services** (which call the `allow_*` rules again). Never re-decide a rule in the API: when
    something is refused, let the `PermissionDenied` from `allow_*` propagate; api/errors.py turns
@@ -25,8 +29,10 @@ How to add a resource (read api/resources/questions.py first: it is the pattern)
    `self.get_paginated_response(...)` from `self.paginate_queryset(queryset)`. The order is the
    queryset's own `order_by`, which must end with a unique field (add "-pk" / "pk").
 6. Scopes: GET needs `read`, other methods `write` (api/permissions.py). A view that does
-   moderators' work or manages webhooks says so: `required_scopes = {"POST": "moderate"}` (or
-   "manage"); the account's own rule (moderator, community manager) is still asked by the service.
+   moderators' work or manages webhooks says so: `required_scopes = {"POST": "manage"}` on the
+   class, or per action `@action(..., required_scopes={"POST": "moderate"})` (the class must then
+   have a `required_scopes` attribute, as PostViewSet does); the account's own rule (moderator,
+   community manager) is still asked by the service. A key is never more than its owner.
 7. Nothing else to do for errors, ETags (api/etags.py, every GET 200), throttling
    (api/throttling.py, per account) or the error responses in the schema (api/schema.py adds
    400/401/403/404/429 to every operation). Give each operation a `summary` with

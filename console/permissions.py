@@ -1,7 +1,13 @@
 """Who may open the console and its pages. Each action's own rule (who may suspend whom, who
 may give a role) is accounts.permissions', checked again by the service the page calls."""
 
-from accounts.permissions import allow_community_manager, allow_moderator, allow_participate, boolean
+from accounts.permissions import (
+    allow_community_manager,
+    allow_create_integration_account,
+    allow_moderator,
+    allow_participate,
+    boolean,
+)
 
 
 def allow_open_console(user) -> None:
@@ -23,10 +29,8 @@ def allow_edit_branding(user) -> None:
     allow_participate(user)
 
 
-def allow_manage_integrations(user) -> None:
-    """Integration accounts and their API keys (accounts.permissions decides each action again)."""
-    allow_community_manager(user, "Only community managers can manage integration accounts.")
-    allow_participate(user)
+# Integration accounts and their API keys: accounts' rule (each action is decided there again).
+allow_manage_integrations = allow_create_integration_account
 
 
 can_open_console = boolean(allow_open_console)

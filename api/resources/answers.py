@@ -1,28 +1,21 @@
 """/api/v1/answers/<id>/: one answer, editing it, its comments and votes, and the asker's accept
 and "also helped" marks. An answer is posted at /api/v1/questions/<id>/answers/."""
 
-from functools import partial
-
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.resources.moderation import AnswerModeration
+from api.resources.moderation import PostModeration
 from api.resources.posts import (
-    CommentSerializer,
-    CommentsMixin,
     PostSerializer,
+    PostViewSet,
     SuggestedEditResponse,
-    VotesMixin,
-    comments_schema,
-    edit_data,
-    edit_or_suggest,
-    validated,
-    vote_schema,
+    post_schemas,
+    submission_token_field,
 )
 from api.serializers import FormSerializer
-from forum import selectors, services
+from forum import services
 from forum.forms import AnswerEditForm, AnswerForm
 
 
@@ -40,11 +33,7 @@ class AnswerSerializer(PostSerializer):
 class AnswerInput(FormSerializer):
     form_class = AnswerForm
     body = serializers.CharField(help_text="Markdown, 20 to 30,000 characters.")
-    submission_token = serializers.UUIDField(
-        required=False,
-        help_text="Any UUID of yours: sending the same one again returns the first answer instead "
-        "of posting twice (safe retries).",
-    )
+    submission_token = submission_token_field("answer")
 
 
 class AnswerEditInput(FormSerializer):
@@ -72,64 +61,18 @@ EDIT_RESPONSES = {
 }
 
 
-class AnswerViewSet(AnswerModeration, CommentsMixin, VotesMixin, viewsets.GenericViewSet):
+@extend_schema_view(**post_schemas("an answer", edit_input=AnswerEditInput, edit_responses=EDIT_RESPONSES))
+class AnswerViewSet(PostModeration, PostViewSet):
     """Answers as the site shows them to the caller, and what can be done to them, under the
-    web's rules."""
+    web's rules. An answer is posted at /api/v1/questions/<id>/answers/."""
 
+    kind = "answer"
     serializer_class = AnswerSerializer
-    lookup_value_converter = "int"
+    edit_input = AnswerEditInput
+    edit_service = staticmethod(services.answer_edit)
 
-    def answer(self, pk):
-        """The answer as this caller may see it (and its question), else 404."""
-        return selectors.post_get("answer", int(pk), self.request.user)
-
-    def shown(self, answer) -> dict:
-        return AnswerSerializer(answer, context=self.get_serializer_context()).data
-
-    @extend_schema(summary="One answer")
-    def retrieve(self, request, pk):
-        return Response(self.shown(self.answer(pk)))
-
-    def _edit(self, request, pk, *, partial_edit: bool):
-        answer = self.answer(pk)
-        content = validated(
-            AnswerEditInput, edit_data(request.data, {"body": answer.body}, partial_edit=partial_edit)
-        )
-        summary = content.pop("summary", "")
-        return edit_or_suggest(
-            request,
-            answer,
-            edit=partial(services.answer_edit, answer=answer),
-            content=content,
-            summary=summary,
-            refreshed=lambda: self.shown(self.answer(pk)),
-        )
-
-    @extend_schema(summary="Edit an answer (every field)", request=AnswerEditInput, responses=EDIT_RESPONSES)
-    def update(self, request, pk):
-        return self._edit(request, pk, partial_edit=False)
-
-    @extend_schema(
-        summary="Edit an answer (the fields sent)", request=AnswerEditInput, responses=EDIT_RESPONSES
-    )
-    def partial_update(self, request, pk):
-        return self._edit(request, pk, partial_edit=True)
-
-    @comments_schema("an answer")
-    @action(detail=True, methods=["get", "post"], serializer_class=CommentSerializer)
-    def comments(self, request, pk):
-        answer = self.answer(pk)
-        if request.method == "GET":
-            return self.comments_list(request, answer)
-        return self.comments_create(request, answer)
-
-    @vote_schema("an answer")
-    @action(detail=True, methods=["post", "delete"], serializer_class=None, pagination_class=None)
-    def vote(self, request, pk):
-        answer = self.answer(pk)
-        if request.method == "DELETE":
-            return self.vote_retract(request, answer)
-        return self.vote_cast(request, answer)
+    def current_content(self, answer) -> dict:
+        return {"body": answer.body}
 
     @extend_schema(
         methods=["post"], summary="Accept an answer (the asker)", request=None, responses=AcceptedSerializer
@@ -142,7 +85,7 @@ class AnswerViewSet(AnswerModeration, CommentsMixin, VotesMixin, viewsets.Generi
     )
     @action(detail=True, methods=["post", "delete"], serializer_class=None, pagination_class=None)
     def accept(self, request, pk):
-        answer = self.answer(pk)
+        answer = self.get_post(pk)
         accepted = services.answer_accept_toggle(
             answer=answer, user=request.user, accept=request.method == "POST"
         )
@@ -170,7 +113,7 @@ class AnswerViewSet(AnswerModeration, CommentsMixin, VotesMixin, viewsets.Generi
         pagination_class=None,
     )
     def also_helped(self, request, pk):
-        answer = self.answer(pk)
+        answer = self.get_post(pk)
         marked = services.answer_also_helped_toggle(
             answer=answer, user=request.user, mark=request.method == "POST"
         )

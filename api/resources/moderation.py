@@ -96,25 +96,31 @@ FLAG_SCHEMA = extend_schema(
 )
 
 
-class QuestionModeration:
-    # Mixed into the questions' viewset (`self.question(pk)`, `self.shown(question)`); no
-    # docstring, which the schema would show as every operation's description.
-
-    required_scopes: dict = {}  # set per action below (api/permissions.py reads it)
-
-    def _moderated(self, request, pk, service, **kwargs):
-        question = self.question(pk)
-        service(question=question, moderator=request.user, **kwargs)
-        return Response(self.shown(self.question(pk)))
+class PostModeration:
+    # Mixed into the questions' and answers' viewsets (api.resources.posts.PostViewSet:
+    # `get_post`, `shown`); no docstring, which the schema would show as every operation's.
 
     @DELETE_SCHEMA
     def destroy(self, request, pk):
-        return delete_post(request, self.question(pk))
+        return delete_post(request, self.get_post(pk))
 
     @FLAG_SCHEMA
     @action(detail=True, methods=["post"], serializer_class=None, pagination_class=None)
     def flag(self, request, pk):
-        return flag_post(request, self.question(pk))
+        return flag_post(request, self.get_post(pk))
+
+    @extend_schema(summary="Restore a deleted post (moderators)", request=ReasonInput)
+    @action(detail=True, methods=["post"], required_scopes=MODERATE, pagination_class=None)
+    def restore(self, request, pk):
+        reason = validated(ReasonInput, request.data)["reason"]
+        closing.post_restore(post=self.get_post(pk), moderator=request.user, reason=reason)
+        return Response(self.shown(self.get_post(pk)))
+
+
+class QuestionModeration(PostModeration):
+    def _moderated(self, request, pk, service, **kwargs):
+        service(question=self.get_post(pk), moderator=request.user, **kwargs)
+        return Response(self.shown(self.get_post(pk)))
 
     @extend_schema(summary="Close a question (moderators)", request=CloseInput)
     @action(detail=True, methods=["post"], required_scopes=MODERATE, pagination_class=None)
@@ -143,15 +149,6 @@ class QuestionModeration:
             request, pk, closing.question_unlock, reason=validated(ReasonInput, request.data)["reason"]
         )
 
-    @extend_schema(summary="Restore a deleted question (moderators)", request=ReasonInput)
-    @action(detail=True, methods=["post"], required_scopes=MODERATE, pagination_class=None)
-    def restore(self, request, pk):
-        question = self.question(pk)
-        closing.post_restore(
-            post=question, moderator=request.user, reason=validated(ReasonInput, request.data)["reason"]
-        )
-        return Response(self.shown(self.question(pk)))
-
     @extend_schema(
         summary="Vote to close (the close privilege; a moderator's vote acts alone)",
         request=CloseInput,
@@ -163,7 +160,7 @@ class QuestionModeration:
     def close_vote(self, request, pk):
         data = validated(CloseInput, request.data)
         result = closing.question_close_vote(
-            question=self.question(pk),
+            question=self.get_post(pk),
             voter=request.user,
             reason=data["reason"],
             duplicate_of=data["duplicate_of"],
@@ -178,7 +175,7 @@ class QuestionModeration:
     )
     def reopen_vote(self, request, pk):
         return Response(
-            vote_result(closing.question_reopen_vote(question=self.question(pk), voter=request.user))
+            vote_result(closing.question_reopen_vote(question=self.get_post(pk), voter=request.user))
         )
 
 
@@ -190,27 +187,3 @@ def vote_result(result) -> dict:
         "needed": closing.VOTES_NEEDED,
     }
     return CloseVoteSerializer(data).data
-
-
-class AnswerModeration:
-    # Mixed into the answers' viewset (`self.answer(pk)`, `self.shown(answer)`).
-
-    required_scopes: dict = {}
-
-    @DELETE_SCHEMA
-    def destroy(self, request, pk):
-        return delete_post(request, self.answer(pk))
-
-    @FLAG_SCHEMA
-    @action(detail=True, methods=["post"], serializer_class=None, pagination_class=None)
-    def flag(self, request, pk):
-        return flag_post(request, self.answer(pk))
-
-    @extend_schema(summary="Restore a deleted answer (moderators)", request=ReasonInput)
-    @action(detail=True, methods=["post"], required_scopes=MODERATE, pagination_class=None)
-    def restore(self, request, pk):
-        answer = self.answer(pk)
-        closing.post_restore(
-            post=answer, moderator=request.user, reason=validated(ReasonInput, request.data)["reason"]
-        )
-        return Response(self.shown(self.answer(pk)))

@@ -1,8 +1,11 @@
 """What questions, answers and comments share in the API: the state a post is in, the fields
 every post shows, votes, comments and the edit-or-suggest rule of the web's edit page."""
 
+from functools import partial
+
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.selectors import mark_moderators
@@ -16,13 +19,7 @@ STATES = ("visible", "deleted", "hidden", "held")
 def state_of(post) -> str:
     """Anyone sees visible posts; authors and moderators also see their deleted, flag-hidden or
     held ones (forum.permissions.allow_see_post), and this says which."""
-    if post.deleted_at is not None:
-        return "deleted"
-    if post.hidden_at is not None:
-        return "hidden"
-    if post.held_at is not None:
-        return "held"
-    return "visible"
+    return permissions.why_not_shown(post) or "visible"
 
 
 def with_roles(posts):
@@ -61,36 +58,18 @@ class CommentSerializer(PostSerializer):
     )
 
 
-class CommentInput(FormSerializer):
-    form_class = CommentForm
-    body = serializers.CharField(help_text="2 to 600 characters of Markdown.")
-    submission_token = serializers.UUIDField(
+def submission_token_field(what: str) -> serializers.UUIDField:
+    return serializers.UUIDField(
         required=False,
-        help_text="Any UUID of yours: sending the same one again returns the first comment instead "
+        help_text=f"Any UUID of yours: sending the same one again returns the first {what} instead "
         "of posting twice (safe retries).",
     )
 
 
-class CommentsMixin:
-    # GET and POST <post>/comments/ for the viewset of questions or answers.
-
-    def comments_list(self, request, post):
-        comments = with_roles(self.paginate_queryset(selectors.comments_of(post, request.user)))
-        for comment in comments:
-            setattr(comment, post.kind, post)  # its link reads the post: no query per comment
-        return self.get_paginated_response(
-            CommentSerializer(comments, many=True, context={"request": request}).data
-        )
-
-    def comments_create(self, request, post):
-        data = validated(CommentInput, request.data)
-        comment, created = services.comment_create(
-            post=post, author=request.user, body=data["body"], submission_token=data["submission_token"]
-        )
-        return Response(
-            CommentSerializer(comment, context={"request": request}).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+class CommentInput(FormSerializer):
+    form_class = CommentForm
+    body = serializers.CharField(help_text="2 to 600 characters of Markdown.")
+    submission_token = submission_token_field("comment")
 
 
 # --- Votes ------------------------------------------------------------------------------------
@@ -104,61 +83,6 @@ class VoteInput(FormSerializer):
 class VoteSerializer(serializers.Serializer):
     value = serializers.IntegerField(help_text="Your vote now: 1, -1, or 0 (none).")
     score = serializers.IntegerField(help_text="The post's score now.")
-
-
-def vote_response(request, post, value: int) -> Response:
-    vote = services.vote_cast(voter=request.user, post=post, value=value)
-    post.refresh_from_db(fields=["score"])
-    return Response(VoteSerializer({"value": vote.value, "score": post.score}).data)
-
-
-class VotesMixin:
-    # POST <post>/vote/ (cast or change) and DELETE (take back), as the web's vote buttons.
-
-    def vote_cast(self, request, post):
-        return vote_response(request, post, validated(VoteInput, request.data)["value"])
-
-    def vote_retract(self, request, post):
-        return vote_response(request, post, 0)
-
-
-def vote_schema(what: str):
-    """The schema of a post's vote action (POST and DELETE on one address)."""
-
-    def apply(view):
-        view = extend_schema(
-            methods=["post"],
-            summary=f"Vote on {what} (1 up, -1 down, 0 take back)",
-            request=VoteInput,
-            responses=VoteSerializer,
-        )(view)
-        return extend_schema(
-            methods=["delete"],
-            summary=f"Take back your vote on {what}",
-            request=None,
-            responses={200: VoteSerializer},
-        )(view)
-
-    return apply
-
-
-def comments_schema(what: str):
-    """The schema of a post's comments action (GET lists, POST comments)."""
-
-    def apply(view):
-        view = extend_schema(
-            methods=["get"],
-            summary=f"Comments on {what} (oldest first)",
-            responses=CommentSerializer(many=True),
-        )(view)
-        return extend_schema(
-            methods=["post"],
-            summary=f"Comment on {what}",
-            request=CommentInput,
-            responses={201: CommentSerializer},
-        )(view)
-
-    return apply
 
 
 # --- Editing: directly, or as a suggestion for review -----------------------------------------
@@ -210,3 +134,117 @@ def edit_data(data, current: dict, *, partial_edit: bool):
     if partial_edit and isinstance(data, dict):
         return {**current, **data}
     return data
+
+
+# --- What questions' and answers' viewsets share ------------------------------------------------
+
+
+class PostViewSet(viewsets.GenericViewSet):
+    """Overridden: `kind` ("question" or "answer"), `serializer_class`, `edit_input` (the edit's
+    FormSerializer), `edit_service` (forum.services' edit) and `current_content(post)`."""
+
+    kind = ""
+    edit_input = None
+    edit_service = None
+    lookup_value_converter = "int"
+    required_scopes: dict = {}  # set per action where it is not read/write (api/permissions.py)
+
+    def get_post(self, pk):
+        """The post as this caller may see it, else 404 (forum.permissions.allow_see_post)."""
+        return selectors.post_get(self.kind, int(pk), self.request.user)
+
+    def shown(self, post) -> dict:
+        return self.serializer_class(post, context=self.get_serializer_context()).data
+
+    def current_content(self, post) -> dict:
+        raise NotImplementedError
+
+    def retrieve(self, request, pk):
+        return Response(self.shown(self.get_post(pk)))
+
+    def _edit(self, request, pk, *, partial_edit: bool):
+        post = self.get_post(pk)
+        data = edit_data(request.data, self.current_content(post), partial_edit=partial_edit)
+        content = validated(self.edit_input, data)
+        summary = content.pop("summary", "")
+        return edit_or_suggest(
+            request,
+            post,
+            edit=partial(self.edit_service, **{self.kind: post}),
+            content=content,
+            summary=summary,
+            refreshed=lambda: self.shown(self.get_post(pk)),
+        )
+
+    def update(self, request, pk):
+        return self._edit(request, pk, partial_edit=False)
+
+    def partial_update(self, request, pk):
+        return self._edit(request, pk, partial_edit=True)
+
+    @action(detail=True, methods=["get", "post"], serializer_class=CommentSerializer)
+    def comments(self, request, pk):
+        post = self.get_post(pk)
+        if request.method == "GET":
+            comments = with_roles(self.paginate_queryset(selectors.comments_of(post, request.user)))
+            for comment in comments:
+                setattr(comment, post.kind, post)  # its link reads the post: no query per comment
+            return self.get_paginated_response(self.get_serializer(comments, many=True).data)
+        data = validated(CommentInput, request.data)
+        comment, created = services.comment_create(
+            post=post, author=request.user, body=data["body"], submission_token=data["submission_token"]
+        )
+        return Response(
+            self.get_serializer(comment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @action(detail=True, methods=["post", "delete"], serializer_class=None, pagination_class=None)
+    def vote(self, request, pk):
+        """POST casts or changes a vote, DELETE takes it back, as the web's vote buttons."""
+        post = self.get_post(pk)
+        value = 0 if request.method == "DELETE" else validated(VoteInput, request.data)["value"]
+        vote = services.vote_cast(voter=request.user, post=post, value=value)
+        post.refresh_from_db(fields=["score"])
+        return Response(VoteSerializer({"value": vote.value, "score": post.score}).data)
+
+
+def post_schemas(what: str, *, edit_input, edit_responses) -> dict:
+    """The schema of a post viewset's shared operations, worded for `what` ("a question"):
+    for `@extend_schema_view(**post_schemas(...))` on the viewset."""
+    return {
+        "retrieve": extend_schema(summary=f"One {what.split()[-1]}"),
+        "update": extend_schema(
+            summary=f"Edit {what} (every field)", request=edit_input, responses=edit_responses
+        ),
+        "partial_update": extend_schema(
+            summary=f"Edit {what} (the fields sent)", request=edit_input, responses=edit_responses
+        ),
+        "comments": [
+            extend_schema(
+                methods=["get"],
+                summary=f"Comments on {what} (oldest first)",
+                responses=CommentSerializer(many=True),
+            ),
+            extend_schema(
+                methods=["post"],
+                summary=f"Comment on {what}",
+                request=CommentInput,
+                responses={201: CommentSerializer},
+            ),
+        ],
+        "vote": [
+            extend_schema(
+                methods=["post"],
+                summary=f"Vote on {what} (1 up, -1 down, 0 take back)",
+                request=VoteInput,
+                responses=VoteSerializer,
+            ),
+            extend_schema(
+                methods=["delete"],
+                summary=f"Take back your vote on {what}",
+                request=None,
+                responses={200: VoteSerializer},
+            ),
+        ],
+    }

@@ -3,27 +3,21 @@ asking and editing, and the question's answers, comments and votes. Reads go thr
 forum.selectors, writes through forum.services, which ask forum.permissions: the same rules,
 posting limits and holds for review as the web's pages."""
 
-from functools import partial
-
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.resources.answers import AnswerInput, AnswerSerializer
 from api.resources.moderation import QuestionModeration
 from api.resources.posts import (
-    CommentSerializer,
-    CommentsMixin,
     PostSerializer,
+    PostViewSet,
     SuggestedEditResponse,
-    VotesMixin,
-    comments_schema,
-    edit_data,
-    edit_or_suggest,
+    post_schemas,
+    submission_token_field,
     validated,
-    vote_schema,
     with_roles,
 )
 from api.serializers import FormSerializer
@@ -85,11 +79,7 @@ class QuestionInput(FormSerializer):
     title = serializers.CharField(help_text="15 to 150 characters.")
     body = serializers.CharField(help_text="Markdown, 20 to 30,000 characters.")
     tags = TagsField(help_text="1 to 5 tags.")
-    submission_token = serializers.UUIDField(
-        required=False,
-        help_text="Any UUID of yours: sending the same one again returns the first question instead "
-        "of posting twice (safe retries).",
-    )
+    submission_token = submission_token_field("question")
 
 
 class QuestionEditInput(FormSerializer):
@@ -106,19 +96,24 @@ EDIT_RESPONSES = {
 }
 
 
-class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    **post_schemas(
+        "a question",
+        edit_input=QuestionEditInput,
+        edit_responses=EDIT_RESPONSES,
+    )
+)
+class QuestionViewSet(QuestionModeration, PostViewSet):
     """Questions as the site shows them to the caller (a deleted or held one is 404 to those who
     may not see it), and what can be done to them, under the web's rules."""
 
+    kind = "question"
     serializer_class = QuestionSerializer
-    lookup_value_converter = "int"
+    edit_input = QuestionEditInput
+    edit_service = staticmethod(services.question_edit)
 
-    def question(self, pk) -> object:
-        """The question as this caller may see it, else 404 (forum.permissions.allow_see_post)."""
-        return selectors.post_get("question", int(pk), self.request.user)
-
-    def shown(self, question) -> dict:
-        return QuestionSerializer(question, context=self.get_serializer_context()).data
+    def current_content(self, question) -> dict:
+        return {"title": question.title, "body": question.body, "tags": sorted(question.tags.names())}
 
     @extend_schema(parameters=[QuestionListQuery], summary="List questions")
     def list(self, request):
@@ -127,10 +122,6 @@ class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.Ge
         questions = selectors.question_list(viewer=request.user, **query.validated_data)
         page = self.paginate_queryset(questions)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    @extend_schema(summary="One question")
-    def retrieve(self, request, pk):
-        return Response(self.shown(self.question(pk)))
 
     @extend_schema(summary="Ask a question", request=QuestionInput, responses={201: QuestionSerializer})
     def create(self, request):
@@ -142,40 +133,11 @@ class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.Ge
             tags=data["tags"],
             submission_token=data["submission_token"],
         )
-        question = self.question(question.pk)
         return Response(
-            self.shown(question),
+            self.shown(self.get_post(question.pk)),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": reverse("api:question-detail", kwargs={"pk": question.pk})},
         )
-
-    def _edit(self, request, pk, *, partial_edit: bool):
-        question = self.question(pk)
-        current = {"title": question.title, "body": question.body, "tags": sorted(question.tags.names())}
-        content = validated(QuestionEditInput, edit_data(request.data, current, partial_edit=partial_edit))
-        summary = content.pop("summary", "")
-        return edit_or_suggest(
-            request,
-            question,
-            edit=partial(services.question_edit, question=question),
-            content=content,
-            summary=summary,
-            refreshed=lambda: self.shown(self.question(pk)),
-        )
-
-    @extend_schema(
-        summary="Edit a question (every field)", request=QuestionEditInput, responses=EDIT_RESPONSES
-    )
-    def update(self, request, pk):
-        return self._edit(request, pk, partial_edit=False)
-
-    @extend_schema(
-        summary="Edit a question (the fields sent)", request=QuestionEditInput, responses=EDIT_RESPONSES
-    )
-    def partial_update(self, request, pk):
-        return self._edit(request, pk, partial_edit=True)
-
-    # --- Answers, comments, votes on the question ---
 
     @extend_schema(
         methods=["get"],
@@ -187,7 +149,7 @@ class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.Ge
     )
     @action(detail=True, methods=["get", "post"], serializer_class=AnswerSerializer)
     def answers(self, request, pk):
-        question = self.question(pk)
+        question = self.get_post(pk)
         if request.method == "GET":
             answers = with_roles(self.paginate_queryset(selectors.answers_of(question, request.user)))
             for answer in answers:
@@ -206,19 +168,3 @@ class QuestionViewSet(QuestionModeration, CommentsMixin, VotesMixin, viewsets.Ge
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": reverse("api:answer-detail", kwargs={"pk": answer.pk})},
         )
-
-    @comments_schema("a question")
-    @action(detail=True, methods=["get", "post"], serializer_class=CommentSerializer)
-    def comments(self, request, pk):
-        question = self.question(pk)
-        if request.method == "GET":
-            return self.comments_list(request, question)
-        return self.comments_create(request, question)
-
-    @vote_schema("a question")
-    @action(detail=True, methods=["post", "delete"], serializer_class=None, pagination_class=None)
-    def vote(self, request, pk):
-        question = self.question(pk)
-        if request.method == "DELETE":
-            return self.vote_retract(request, question)
-        return self.vote_cast(request, question)
