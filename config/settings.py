@@ -7,6 +7,7 @@ DJANGO_ALLOWED_HOSTS, EMAIL_URL and ACCOUNT_EMAIL_VERIFICATION switch it to prod
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -398,10 +399,20 @@ CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
 
 # --- REST API (/api/v1/, the api app) --------------------------------------------------------
 
+
 # The same limits for every role: reads and writes per account (per IP address for anonymous
 # readers), counted in the cache above. "<n>/<sec|min|hour|day>"; empty switches one off.
-COMMONPLACE_API_READ_RATE = os.environ.get("COMMONPLACE_API_READ_RATE", "600/min").strip()
-COMMONPLACE_API_WRITE_RATE = os.environ.get("COMMONPLACE_API_WRITE_RATE", "60/min").strip()
+def env_rate(name: str, default: str) -> str:
+    raw = os.environ.get(name, default).strip()
+    if raw and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(
+            f'{name} must look like "600/min" (per sec, min, hour or day); got {raw!r}.'
+        )
+    return raw
+
+
+COMMONPLACE_API_READ_RATE = env_rate("COMMONPLACE_API_READ_RATE", "600/min")
+COMMONPLACE_API_WRITE_RATE = env_rate("COMMONPLACE_API_WRITE_RATE", "60/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",

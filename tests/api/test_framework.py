@@ -81,3 +81,15 @@ def test_the_schema_validates_without_a_warning(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert "/api/v1/questions/{id}/answers/" in (tmp_path / "schema.yml").read_text()
+
+
+def test_a_mistyped_rate_stops_the_start_saying_what_is_expected(tmp_path):
+    from tests.config.test_settings import run
+
+    env = {"COMMONPLACE_VAR_DIR": str(tmp_path), "COMMONPLACE_API_READ_RATE": "600 per minute"}
+    result = run("import django; django.setup()", env)
+    assert result.returncode != 0
+    assert (
+        'COMMONPLACE_API_READ_RATE must look like "600/min" (per sec, min, hour or day); '
+        "got '600 per minute'." in result.stderr
+    )

@@ -299,3 +299,15 @@ def test_editing_a_locked_question_is_refused_with_the_webs_sentence(api):
     )
     assert response.status_code == 403
     assert response.json()["error"]["message"] == "This question is locked: its posts can't be edited."
+
+
+def test_a_silenced_members_question_waits_for_review_and_their_comments_are_refused(api):
+    member = UserFactory()
+    token = key_for(member)
+    restrict(member, kind="silence", reason="Heated replies")
+    asked = api.post("/api/v1/questions/", ASK, token=token)
+    assert asked.status_code == 201
+    assert asked.json()["state"] == "held"
+    comment = api.post(f"/api/v1/questions/{make_question().pk}/comments/", {"body": "Me too!"}, token=token)
+    assert comment.status_code == 403
+    assert "Until then your questions and answers wait for a moderator" in comment.json()["error"]["message"]
