@@ -186,6 +186,10 @@ CHECKS = {
     "remove a spammer (delete all their posts, suspend them)": lambda w, u: accounts.can_remove_spammer(
         u, w.member
     ),
+    "create API keys for yourself (read and write)": lambda w, u: accounts.can_create_api_key(
+        u, u, ["read", "write"]
+    ),
+    "create integration accounts and their API keys": lambda w, u: accounts.can_create_integration_account(u),
     "post, edit, vote, accept, flag or curate while suspended": while_suspended,
     "comment or edit while silenced (questions and answers wait for review)": while_silenced,
 }

@@ -161,6 +161,8 @@ NO_API_DOOR = {
     "suspend or silence a member",
     "suspend or silence a moderator",
     "remove a spammer (delete all their posts, suspend them)",
+    "create API keys for yourself (read and write)",
+    "create integration accounts and their API keys",
 }
 
 
