@@ -1,6 +1,9 @@
-from django import forms
+import datetime as dt
 
-from accounts.models import User
+from django import forms
+from django.utils import timezone
+
+from accounts.models import ApiKey, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -18,3 +21,48 @@ class ProfileForm(forms.ModelForm):
     def clean_display_name(self) -> str:
         # Collapse runs of white space so a name cannot impersonate layout.
         return " ".join(self.cleaned_data["display_name"].split())
+
+
+# An expiry is the default: a key forgotten in a script should not work for ever.
+EXPIRIES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("never", "Never")]
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key for `owner`: only the scopes the owner could use are offered (moderate for
+    moderators, manage for community managers); accounts.permissions decides again on create."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, so you recognise it later: “Helpdesk sync”, “my laptop”.",
+        error_messages={"required": "Give the key a name, so you can tell your keys apart."},
+    )
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one scope for the key."},
+    )
+    expires = forms.ChoiceField(label="Expires", choices=EXPIRIES, initial="90", widget=forms.RadioSelect)
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = [ApiKey.Scope.READ, ApiKey.Scope.WRITE]
+        if owner.is_moderator:
+            offered.append(ApiKey.Scope.MODERATE)
+        if owner.is_community_manager:
+            offered.append(ApiKey.Scope.MANAGE)
+        self.fields["scopes"].choices = [(scope.value, scope.label) for scope in offered]
+        self.fields["scopes"].initial = [ApiKey.Scope.READ]
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def key_fields(self) -> dict:
+        """The arguments of accounts.services.api_key_create this form decides."""
+        expires = self.cleaned_data["expires"]
+        expires_at = None if expires == "never" else timezone.now() + dt.timedelta(days=int(expires))
+        return {
+            "name": self.cleaned_data["name"],
+            "scopes": self.cleaned_data["scopes"],
+            "expires_at": expires_at,
+        }

@@ -1,4 +1,5 @@
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -46,6 +47,14 @@ class User(AbstractUser):
     # reading them costs nothing on a request (the row is loaded with the member anyway).
     suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
     silenced_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # An integration account (a helpdesk, a CRM, a chat bot) that a community manager created in
+    # the console to act through the API with its own keys. Shown as a "Bot" flair beside its
+    # name; like Staff, a flair that grants nothing: it follows every rule and limit a member does.
+    is_bot = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="An integration account, created in the console to act through the API.",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -155,3 +164,84 @@ class Restriction(models.Model):
         return (
             self.lifted_at is None and self.starts_at <= now and (self.ends_at is None or self.ends_at > now)
         )
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Keys that authenticate: not revoked and not expired."""
+        now = now or timezone.now()
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A secret that lets a program act through the API as its owner, within its scopes.
+
+    The token is `cp_<prefix>_<secret>`: the prefix is stored as it is (shown in lists, and how
+    a token finds its row), the secret only as its SHA-256. The secret is 32 random bytes, so a
+    fast hash is right (as GitHub and Stripe do): nothing can be guessed from it, and a slow
+    password hash would cost every request. It is shown once, when the key is created."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read: everything the owner can see"
+        WRITE = "write", "Write: ask, answer, comment, edit, vote, accept"
+        MODERATE = "moderate", "Moderate: moderators' actions (the owner must be a moderator)"
+        MANAGE = "manage", "Manage: webhooks (the owner must be a community manager)"
+
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    # A list of Scope values, e.g. ["read", "write"].
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Updated at most once a minute (accounts.services.api_key_used), not a write per request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_live(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    TOKEN_START = "cp_"  # noqa: S105 (the tokens' visible start, not a secret)
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def split_token(cls, token: str) -> tuple[str, str] | None:
+        """(prefix, secret) of a `cp_<prefix>_<secret>` token; None for anything else. The
+        prefix is hex, so the first underscore after it ends it (the secret may hold more)."""
+        if not token.startswith(cls.TOKEN_START):
+            return None
+        prefix, _, secret = token[len(cls.TOKEN_START) :].partition("_")
+        if not prefix or not secret or len(prefix) > 16:
+            return None
+        return prefix, secret
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def scope_labels(self) -> list[str]:
+        return [scope for scope in self.Scope.values if scope in self.scopes]

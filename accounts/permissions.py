@@ -200,3 +200,57 @@ def allow_remove_spammer(user, member) -> None:
 can_change_role = boolean(allow_change_role)
 can_restrict = boolean(allow_restrict)
 can_remove_spammer = boolean(allow_remove_spammer)
+
+
+# --- API keys and integration accounts -------------------------------------------------------
+
+
+def allow_manage_api_keys(user, owner) -> None:
+    """Members create and revoke keys for themselves; community managers for integration
+    accounts (is_bot), which cannot log in. Nobody holds keys to act as another member."""
+    allow_signed_in(user, "Log in to manage API keys.")
+    if owner.is_bot:
+        allow_community_manager(user, "Only community managers can manage an integration account's keys.")
+    elif owner.pk != user.pk:
+        raise PermissionDenied("You can only manage your own API keys.")
+
+
+def allow_create_api_key(user, owner, scopes) -> None:
+    """A new key acts as its owner, so a suspended member makes none (revoking stays open to
+    them); a key holds only scopes its owner could use at all."""
+    allow_manage_api_keys(user, owner)
+    allow_participate(user)
+    if owner.pk != user.pk:
+        allow_participate(owner)
+    if not scopes:
+        raise PermissionDenied("Choose at least one scope for the key.")
+    if "moderate" in scopes and not is_moderator(owner):
+        raise PermissionDenied(
+            f"Only moderators' keys can have the moderate scope, and {owner.name} is not one."
+        )
+    if "manage" in scopes and not is_community_manager(owner):
+        raise PermissionDenied(
+            f"Only community managers' keys can have the manage scope, and {owner.name} is not one."
+        )
+
+
+def allow_api_scope(key, scope: str) -> None:
+    """What an API key may be used for (a browser session holds every scope: it is the member
+    at the keyboard). Its owner's own rules are asked after this, as for any request."""
+    if key is not None and not key.has_scope(scope):
+        raise PermissionDenied(
+            f"This API key does not have the {scope} scope (it has: {', '.join(key.scope_labels())}). "
+            f"Create a key with the {scope} scope for this."
+        )
+
+
+def allow_create_integration_account(user) -> None:
+    """Integration accounts, and their keys, are community managers' to create and look after
+    (the console's Integrations pages ask this too)."""
+    allow_community_manager(user, "Only community managers can manage integration accounts.")
+    allow_participate(user)
+
+
+can_manage_api_keys = boolean(allow_manage_api_keys)
+can_create_api_key = boolean(allow_create_api_key)
+can_create_integration_account = boolean(allow_create_integration_account)

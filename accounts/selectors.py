@@ -1,6 +1,10 @@
+import hmac
 from collections.abc import Iterable
 
-from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, ROLE_GROUPS, User
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, ROLE_GROUPS, ApiKey, User
 
 
 def mark_moderators(users: Iterable[User]) -> None:
@@ -27,3 +31,34 @@ def roles_of(member: User) -> list[str]:
     group). One query."""
     names = member.groups.filter(name__in=ROLE_GROUPS).values_list("name", flat=True)
     return sorted(names)
+
+
+def api_key_for_token(token: str):
+    """The key a `cp_<prefix>_<secret>` token names, with its owner, whether live or not (the
+    caller says why a revoked or expired key is refused); None when no key has this secret.
+    The secret's hash is compared in constant time."""
+    parts = ApiKey.split_token(token)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    key = ApiKey.objects.select_related("owner").filter(prefix=prefix).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, ApiKey.hash_secret(secret)):
+        return None
+    return key
+
+
+def api_keys_of(owner):
+    """The member's keys, newest first, revoked ones included (shown as revoked)."""
+    return ApiKey.objects.filter(owner=owner).select_related("created_by")
+
+
+def integration_accounts():
+    """The integration accounts (bots), with how many live keys each holds."""
+    live = Q(api_keys__revoked_at__isnull=True) & (
+        Q(api_keys__expires_at__isnull=True) | Q(api_keys__expires_at__gt=timezone.now())
+    )
+    return (
+        User.objects.filter(is_bot=True)
+        .annotate(live_keys=Count("api_keys", filter=live))
+        .order_by("username")
+    )

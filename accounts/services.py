@@ -7,14 +7,16 @@ moderation service that calls them adds its audit line and tells the member
 (moderation/members.py)."""
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts import signals
-from accounts.models import INDEFINITELY, Restriction, User
+from accounts import permissions, signals
+from accounts.models import INDEFINITELY, ApiKey, Restriction, User
 from accounts.selectors import roles_of
 
 COLUMNS = {Restriction.Kind.SUSPEND: "suspended_until", Restriction.Kind.SILENCE: "silenced_until"}
@@ -122,3 +124,70 @@ def role_set(*, member: User, group: str, grant: bool) -> tuple[bool, dict, dict
     if hasattr(member, "_prefetched_objects_cache"):
         member._prefetched_objects_cache.pop("groups", None)
     return True, before, {"roles": roles_of(member)}
+
+
+# --- API keys and integration accounts ---------------------------------------------------------
+
+# The last-used time is written at most this often per key, not on every request.
+API_KEY_TOUCH_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    token: str  # `cp_<prefix>_<secret>`: shown once, never stored
+
+
+@transaction.atomic
+def api_key_create(*, owner: User, name: str, scopes: list[str], expires_at=None, actor: User) -> NewApiKey:
+    """A new key for `owner` with 32 random bytes of secret; only its SHA-256 is kept."""
+    permissions.allow_create_api_key(actor, owner, scopes)
+    secret = secrets.token_urlsafe(32)
+    while True:
+        prefix = secrets.token_hex(6)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    key = ApiKey.objects.create(
+        name=name,
+        owner=owner,
+        prefix=prefix,
+        secret_hash=ApiKey.hash_secret(secret),
+        scopes=[scope for scope in ApiKey.Scope.values if scope in scopes],
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    return NewApiKey(key=key, token=f"{ApiKey.TOKEN_START}{prefix}_{secret}")
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, actor: User) -> bool:
+    """Revoke at once; the row stays, shown as revoked. False when it already was."""
+    permissions.allow_manage_api_keys(actor, key.owner)
+    now = timezone.now()
+    revoked = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked:
+        key.revoked_at = now
+    return bool(revoked)
+
+
+def api_key_used(*, key: ApiKey) -> None:
+    """Note that the key authenticated a request: at most one write a minute per key."""
+    now = timezone.now()
+    recent = now - dt.timedelta(seconds=API_KEY_TOUCH_SECONDS)
+    if key.last_used_at is not None and key.last_used_at > recent:
+        return
+    ApiKey.objects.filter(pk=key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=recent)
+    ).update(last_used_at=now)
+    key.last_used_at = now
+
+
+@transaction.atomic
+def integration_account_create(*, username: str, display_name: str, actor: User) -> User:
+    """An account for a program (a helpdesk, a CRM): it cannot log in with a password, acts only
+    through the keys a community manager gives it, and is shown with the Bot flair."""
+    permissions.allow_create_integration_account(actor)
+    account = User(username=username, display_name=display_name, is_bot=True)
+    account.set_unusable_password()
+    account.save()
+    return account

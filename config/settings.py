@@ -7,6 +7,7 @@ DJANGO_ALLOWED_HOSTS, EMAIL_URL and ACCOUNT_EMAIL_VERIFICATION switch it to prod
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -98,6 +99,10 @@ INSTALLED_APPS = [
     "console",
     "integrations",
     "helpdesk",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, vendored: the docs page loads nothing from a CDN
+    "api",
 ]
 
 # Social and company login are added by settings alone (config/social.py; README, "Social login"
@@ -132,6 +137,8 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SOCIALACCOUNT_REQUESTS_TIMEOUT", 10)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag and 304 for the API's reads (api/etags.py); outside the rest, so it hashes the final body.
+    "api.etags.ApiETagMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -424,6 +431,58 @@ CELERY_BEAT_SCHEDULE["helpdesk-retry-tickets"] = {
 CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
     "task": "insights.remind_escalations",
     "schedule": 900.0,
+}
+
+# --- REST API (/api/v1/, the api app) --------------------------------------------------------
+
+
+# The same limits for every role: reads and writes per account (per IP address for anonymous
+# readers), counted in the cache above. "<n>/<sec|min|hour|day>"; empty switches one off.
+def env_rate(name: str, default: str) -> str:
+    raw = os.environ.get(name, default).strip()
+    if raw and not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(
+            f'{name} must look like "600/min" (per sec, min, hour or day); got {raw!r}.'
+        )
+    return raw
+
+
+COMMONPLACE_API_READ_RATE = env_rate("COMMONPLACE_API_READ_RATE", "600/min")
+COMMONPLACE_API_WRITE_RATE = env_rate("COMMONPLACE_API_WRITE_RATE", "60/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the browser, with CSRF on writes
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ReadThrottle", "api.throttling.WriteThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    # OPTIONS answers 405: DRF's metadata would describe the serializers by loading objects
+    # outside the selectors' visibility rules; the schema at /api/v1/schema/ describes them all.
+    "DEFAULT_METADATA_CLASS": None,
+    # How many proxies in front of the app add X-Forwarded-For: anonymous readers are counted by
+    # the address that many hops back. 0 (the default) uses the connection's own address.
+    "NUM_PROXIES": env_int("COMMONPLACE_API_NUM_PROXIES", 0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commonplace API",
+    "DESCRIPTION": (
+        "The community's questions, answers, comments, votes and more, through the same rules, "
+        "limits and reputation ledger as the web. Authenticate with the browser session or an "
+        "API key (`Authorization: Bearer cp_<prefix>_<secret>`)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # --- Reputation -----------------------------------------------------------------------------

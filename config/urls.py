@@ -20,4 +20,5 @@ urlpatterns = [
     path("integrations/helpdesk/", include("helpdesk.urls")),
     path("notifications/", include("notifications.urls")),
     path("manage/", include("console.urls")),
+    path("api/", include("api.urls")),
 ]

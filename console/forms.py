@@ -6,7 +6,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from accounts.models import ROLE_GROUPS
+from accounts.models import ROLE_GROUPS, User
 from moderation.members import REASON_MAX
 
 CUSTOM, INDEFINITELY = "custom", "indefinitely"
@@ -88,3 +88,24 @@ class RoleForm(forms.Form):
 
 class RemoveSpammerForm(forms.Form):
     reason = reason_field("Kept in the audit log; the member is told it with their suspension.")
+
+
+class IntegrationAccountForm(forms.ModelForm):
+    """A new integration account: its username (unique, as any member's) and the name its posts
+    show, e.g. "Helpdesk"."""
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name"]
+        labels = {"display_name": "Name shown on its posts"}
+        help_texts = {
+            "username": "Letters, digits and @ . + - _ only, e.g. helpdesk-bot.",
+            "display_name": "For example “Helpdesk”. It shows with a Bot flair beside it.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+
+    def clean_display_name(self) -> str:
+        return " ".join(self.cleaned_data["display_name"].split())

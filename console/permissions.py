@@ -1,7 +1,13 @@
 """Who may open the console and its pages. Each action's own rule (who may suspend whom, who
 may give a role) is accounts.permissions', checked again by the service the page calls."""
 
-from accounts.permissions import allow_community_manager, allow_moderator, allow_participate, boolean
+from accounts.permissions import (
+    allow_community_manager,
+    allow_create_integration_account,
+    allow_moderator,
+    allow_participate,
+    boolean,
+)
 
 
 def allow_open_console(user) -> None:
@@ -23,6 +29,11 @@ def allow_edit_branding(user) -> None:
     allow_participate(user)
 
 
+# Integration accounts and their API keys: accounts' rule (each action is decided there again).
+allow_manage_integrations = allow_create_integration_account
+
+
 can_open_console = boolean(allow_open_console)
+can_manage_integrations = boolean(allow_manage_integrations)
 can_manage_roles = boolean(allow_manage_roles)
 can_edit_branding = boolean(allow_edit_branding)

@@ -35,4 +35,11 @@ urlpatterns = [
         webhook_views.delivery_redeliver,
         name="webhook_redeliver",
     ),
+    path("integrations/", views.integrations, name="integrations"),
+    path("integrations/<str:username>/", views.integration, name="integration"),
+    path(
+        "integrations/<str:username>/keys/<int:pk>/revoke/",
+        views.integration_key_revoke,
+        name="integration_key_revoke",
+    ),
 ]

@@ -12,11 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import permissions as account_rules
-from accounts.models import ROLE_GROUPS, Restriction, User
-from accounts.selectors import mark_moderators
+from accounts.models import ROLE_GROUPS, ApiKey, Restriction, User
+from accounts.selectors import integration_accounts, mark_moderators
+from accounts.services import integration_account_create
+from accounts.views import api_key_revoke_response, api_keys_response
 from console import selectors
-from console.forms import MemberSearchForm, RemoveSpammerForm, RestrictForm, RoleForm
-from console.permissions import allow_manage_roles, allow_open_console
+from console.forms import IntegrationAccountForm, MemberSearchForm, RemoveSpammerForm, RestrictForm, RoleForm
+from console.permissions import allow_manage_integrations, allow_manage_roles, allow_open_console
 from moderation import members
 
 KINDS = {"suspend": Restriction.Kind.SUSPEND, "silence": Restriction.Kind.SILENCE}
@@ -38,6 +40,7 @@ def console_page(view):
 
 
 def _render(request, template: str, section: str, status: int = 200, **context):
+    # The nav's "Roles" and "Integrations" are community managers' pages.
     context.update(section=section, can_manage_roles=request.user.is_community_manager)
     return render(request, template, context, status=status)
 
@@ -199,3 +202,57 @@ def member_role(request, username: str):
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect(reverse("console:member", kwargs={"username": member.username}))
+
+
+# --- Integration accounts and their API keys -----------------------------------------------------
+
+
+def _integration(username: str) -> User:
+    return get_object_or_404(User, username=username, is_bot=True, is_active=True)
+
+
+@console_page
+@require_http_methods(["GET", "POST"])
+def integrations(request):
+    allow_manage_integrations(request.user)
+    form = IntegrationAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account = integration_account_create(
+            username=form.cleaned_data["username"],
+            display_name=form.cleaned_data["display_name"],
+            actor=request.user,
+        )
+        messages.success(
+            request, f"The integration account {account.name} is ready: create a key for it below."
+        )
+        return redirect("console:integration", username=account.username)
+    return _render(
+        request,
+        "console/integrations.html",
+        "integrations",
+        status=400 if form.is_bound else 200,
+        accounts=integration_accounts(),
+        form=form,
+    )
+
+
+@console_page
+@require_http_methods(["GET", "POST"])
+def integration(request, username: str):
+    allow_manage_integrations(request.user)
+    return api_keys_response(
+        request,
+        _integration(username),
+        template="console/integration.html",
+        revoke_url=lambda key: reverse("console:integration_key_revoke", args=[username, key.pk]),
+        section="integrations",
+        can_manage_roles=request.user.is_community_manager,
+    )
+
+
+@console_page
+@require_POST
+def integration_key_revoke(request, username: str, pk: int):
+    allow_manage_integrations(request.user)
+    key = get_object_or_404(ApiKey.objects.select_related("owner"), pk=pk, owner=_integration(username))
+    return api_key_revoke_response(request, key, reverse("console:integration", args=[username]))

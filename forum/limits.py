@@ -48,10 +48,12 @@ _disabled: contextvars.ContextVar[bool] = contextvars.ContextVar("post_limits_di
 
 
 class PostLimited(ValidationError):
-    """A post refused by a limit. Views answer it with 429 and the form as it was typed."""
+    """A post refused by a limit. Views answer it with 429 and the form as it was typed; the API
+    with 429 and, when waiting is the remedy, `retry_after` seconds (its Retry-After header)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, retry_after: int | None = None):
         super().__init__(message, code="post_limited")
+        self.retry_after = retry_after
 
 
 @contextlib.contextmanager
@@ -147,7 +149,10 @@ def _check_daily_cap(author, kind: Kind, now: dt.datetime) -> None:
         return
     # The oldest of the last `allowed` posts leaves the 24-hour window first.
     wait = recent[-1] + DAY - now
-    raise PostLimited(f"New accounts can post {allowed} {kind}s a day; you can post again in {_about(wait)}.")
+    raise PostLimited(
+        f"New accounts can post {allowed} {kind}s a day; you can post again in {_about(wait)}.",
+        retry_after=max(math.ceil(wait.total_seconds()), 1),
+    )
 
 
 def _check_links(body: str) -> None:
@@ -174,7 +179,10 @@ def _check_pause(author, now: dt.datetime) -> None:
         return
     left = pause - (now - max(latest)).total_seconds()
     if left > 0:
-        raise PostLimited(f"Please wait {pause} seconds between posts ({math.ceil(left)} s left).")
+        raise PostLimited(
+            f"Please wait {pause} seconds between posts ({math.ceil(left)} s left).",
+            retry_after=math.ceil(left),
+        )
 
 
 def _about(wait: dt.timedelta) -> str:

@@ -53,7 +53,9 @@ def visibility_filter(user) -> Q:
     return shown
 
 
-def _why_not_shown(post) -> str:
+def why_not_shown(post) -> str:
+    """ "deleted", "hidden" (by flags, pending review) or "held" (for a moderator's release);
+    "" for a post shown to everyone."""
     if post.deleted_at is not None:
         return "deleted"
     if post.hidden_at is not None:
@@ -79,7 +81,7 @@ def allow_touch_post(post, doing: str) -> None:
     """Nothing new lands on a post (or under it) while it is deleted, hidden or held.
     `doing` completes "so it can't be …" ("voted on", "commented on", "edited")."""
     for each in post.lineage:
-        why = _why_not_shown(each)
+        why = why_not_shown(each)
         if not why:
             continue
         what = "This post" if each is post else f"This {each.kind}"

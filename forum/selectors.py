@@ -41,19 +41,38 @@ DEFAULT_SORT = "active"
 QUEUES = {"unanswered": "unanswered", "waiting": "needs_help"}
 
 
+# What a list can be narrowed to (the API's `status`; search's "solved" and "unanswered" are the
+# same definitions): each is a QuestionQuerySet method or a filter, applied after the sort's queue.
+STATUSES = {
+    "open": ("Open: takes answers (not closed or locked)", Q(closed_at__isnull=True, locked_at__isnull=True)),
+    "closed": ("Closed", Q(closed_at__isnull=False)),
+    "locked": ("Locked", Q(locked_at__isnull=False)),
+    "answered": ("Has at least one answer", Q(answer_count__gt=0)),
+    "unanswered": ("Unanswered (the help queue's definition)", "unanswered"),
+    "solved": ("Solved: has an accepted answer", "solved"),
+    "needs_help": ("Needs help (the help queue's definition)", "needs_help"),
+}
+
+
 def _with_authors(queryset: QuerySet, prefix: str = "author") -> QuerySet:
     return queryset.select_related(prefix).prefetch_related(f"{prefix}__groups")
 
 
-def question_list(*, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None) -> QuerySet:
-    """Visible questions in a sort's order. The apps above add to it (forum.extensions): with a
-    `viewer` and no tag chosen, questions in tags the viewer ignores are left out (notifications),
-    and the help queues show each question's "I have this too" count (insights)."""
+def question_list(
+    *, sort: str = DEFAULT_SORT, tag: str | None = None, viewer=None, status: str | None = None
+) -> QuerySet:
+    """Visible questions in a sort's order, optionally only those of a `status` (STATUSES). The
+    apps above add to it (forum.extensions): with a `viewer` and no tag chosen, questions in tags
+    the viewer ignores are left out (notifications), and the help queues show each question's
+    "I have this too" count (insights)."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     questions = Question.objects.visible()
     if sort in QUEUES:
         questions = getattr(questions, QUEUES[sort])()
+    if status in STATUSES:
+        narrow = STATUSES[status][1]
+        questions = questions.filter(narrow) if isinstance(narrow, Q) else getattr(questions, narrow)()
     if tag:
         questions = questions.filter(tags__slug=tag)
     questions = extensions.apply(extensions.question_list, questions, sort, tag, viewer)
@@ -103,18 +122,9 @@ def thread_get(*, pk: int, viewer) -> Thread:
     # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
     question = get_object_or_404(extensions.apply(extensions.thread_question, questions, viewer), pk=pk)
     answers = list(
-        Answer.objects.visible_to(viewer)
-        .filter(question=question)
-        .select_related("author", "also_helped_mark")
-        .prefetch_related(Prefetch("comments", queryset=comments, to_attr="comment_list"))
-        .annotate(
-            accepted_first=Case(
-                When(pk=question.accepted_answer_id or 0, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+        answers_of(question, viewer).prefetch_related(
+            Prefetch("comments", queryset=comments, to_attr="comment_list")
         )
-        .order_by("accepted_first", "-score", "created_at", "pk")
     )
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
@@ -129,6 +139,34 @@ def thread_get(*, pk: int, viewer) -> Thread:
         answers=answers,
         my_votes=votes_by(viewer, question),
         pending_suggestions=reviewable_suggestions(viewer, question, answers),
+    )
+
+
+def answers_of(question: Question, viewer) -> QuerySet:
+    """A question's answers as its page lists them, for this viewer: the accepted one first,
+    then by score, then oldest (the primary key settles ties, so a cursor can page them)."""
+    return (
+        Answer.objects.visible_to(viewer)
+        .filter(question=question)
+        .select_related("author", "also_helped_mark")
+        .annotate(
+            accepted_first=Case(
+                When(pk=question.accepted_answer_id or 0, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("accepted_first", "-score", "created_at", "pk")
+    )
+
+
+def comments_of(post, viewer) -> QuerySet:
+    """The comments on a question or an answer that this viewer may see, oldest first."""
+    return (
+        Comment.objects.visible_to(viewer)
+        .filter(**post.as_filter())
+        .select_related("author")
+        .order_by("created_at", "pk")
     )
 
 

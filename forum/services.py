@@ -271,13 +271,18 @@ def vote_cast(*, voter, post, value: int) -> Vote:
 
 
 @transaction.atomic
-def answer_accept_toggle(*, answer: Answer, user) -> bool:
+def answer_accept_toggle(*, answer: Answer, user, accept: bool | None = None) -> bool:
     """Accept the answer, or unaccept it if it is the accepted one. Returns True when accepted.
-    Accepting another answer moves the acceptance: one accepted answer at a time."""
+    Accepting another answer moves the acceptance: one accepted answer at a time. With `accept`
+    (the API's POST and DELETE) the answer ends up accepted or not, whatever it was: asking for
+    what already holds changes nothing, so a retried request is harmless."""
     permissions.allow_accept(user, answer)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
+    currently = question.accepted_answer_id == answer.pk
+    accepted = not currently if accept is None else accept
+    if accepted == currently:
+        return accepted
     previous = question.accepted_answer
-    accepted = question.accepted_answer_id != answer.pk
     question.accepted_answer = answer if accepted else None
     question.last_activity_at = timezone.now()
     question.save(update_fields=["accepted_answer", "last_activity_at"])
@@ -295,18 +300,23 @@ def answer_accept_toggle(*, answer: Answer, user) -> bool:
 
 
 @transaction.atomic
-def answer_also_helped_toggle(*, answer: Answer, user) -> bool:
+def answer_also_helped_toggle(*, answer: Answer, user, mark: bool | None = None) -> bool:
     """The asker marks (or unmarks) up to 3 answers besides the accepted one as having also
-    helped. Returns True when marked."""
+    helped. Returns True when marked. With `mark` (the API's POST and DELETE) the answer ends up
+    marked or not, whatever it was: asking for what already holds changes nothing."""
     permissions.allow_mark_also_helped(user, answer)
     question = Question.objects.select_for_update().get(pk=answer.question_id)
-    if question.accepted_answer_id == answer.pk:
-        raise ValidationError("This is the accepted answer already.")
     existing = AlsoHelped.objects.filter(answer=answer).first()
-    if existing:
-        existing.delete()
-        reputation_events.record_also_helped(answer=answer, actor=user, on=False)
+    wanted = existing is None if mark is None else mark
+    if wanted and question.accepted_answer_id == answer.pk:
+        raise ValidationError("This is the accepted answer already.")
+    if not wanted:
+        if existing:
+            existing.delete()
+            reputation_events.record_also_helped(answer=answer, actor=user, on=False)
         return False
+    if existing:
+        return True
     # Counted over the thread's answers, not the marks made on this question: a merge brings
     # the duplicate's marks along (moderation.closing.question_merge keeps at most 3).
     if AlsoHelped.objects.filter(answer__question=question).count() >= ALSO_HELPED_MAX:

@@ -288,6 +288,7 @@ def top_helpers(w: Window, limit: int = TOP_HELPERS) -> list[dict]:
             "username": people[row["author_id"]].username,
             "name": people[row["author_id"]].name,
             "is_staff": people[row["author_id"]].is_staff,
+            "is_bot": people[row["author_id"]].is_bot,
             "helpful_answers": row["helpful"],
             "accepted_answers": row["accepted"],
         }

@@ -211,6 +211,10 @@ CHECKS = {
     "manage webhooks (register endpoints, read their delivery log, redeliver)": lambda w, u: (
         integrations.can_manage_webhooks(u)
     ),
+    "create API keys for yourself (read and write)": lambda w, u: accounts.can_create_api_key(
+        u, u, ["read", "write"]
+    ),
+    "create integration accounts and their API keys": lambda w, u: accounts.can_create_integration_account(u),
     "post, edit, vote, accept, flag or curate while suspended": while_suspended,
     "comment or edit while silenced (questions and answers wait for review)": while_silenced,
 }

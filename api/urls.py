@@ -1,0 +1,27 @@
+"""/api/v1/: the router, the schema and its docs. Every address under /api/ that matches
+nothing answers a JSON 404 (api.errors.not_found), never the site's HTML page."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from api.errors import not_found
+from api.resources.answers import AnswerViewSet
+from api.resources.comments import CommentViewSet
+from api.resources.questions import QuestionViewSet
+
+router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
+router.register("questions", QuestionViewSet, basename="question")
+router.register("answers", AnswerViewSet, basename="answer")
+router.register("comments", CommentViewSet, basename="comment")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's starting script as a file of its own: no inline script,
+    # so the page works under a strict Content-Security-Policy. Its assets are the vendored
+    # drf-spectacular-sidecar ones, served from our static files (no CDN).
+    path("v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", not_found),
+]
