@@ -59,9 +59,7 @@ class EscalationInput(FormSerializer):
     form_class = EscalationForm
     question_id = serializers.IntegerField(help_text="The question to take to private follow-up.")
     note = serializers.CharField(
-        required=False,
-        help_text="Public note (optional, up to 300 characters): everyone can read it, so keep "
-        "account details out of it.",
+        required=False, help_text="Public, up to 300 characters: no account details."
     )
 
     def to_internal_value(self, data):
