@@ -133,6 +133,16 @@ def allow_post_unreviewed(user) -> None:
 can_participate = boolean(allow_participate)
 
 
+def allow_see_restriction_details(user, member) -> None:
+    """Everyone sees that a member is suspended, and until when (as Discourse shows it); why,
+    and whether they are silenced at all, only the member themselves and moderators see."""
+    if not (is_signed_in(user) and (user.pk == member.pk or is_moderator(user))):
+        raise PermissionDenied("Only the member and moderators see why a member is suspended or silenced.")
+
+
+can_see_restriction_details = boolean(allow_see_restriction_details)
+
+
 # --- Running the community: roles, suspensions, silences ---------------------------------------
 
 

@@ -2,6 +2,7 @@ import hmac
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, ROLE_GROUPS, ApiKey, User
@@ -24,6 +25,11 @@ def mark_moderators(users: Iterable[User]) -> None:
     for user in people:  # the same member may appear as several instances (author, commenter)
         user.__dict__["is_moderator"] = user.is_active and (user.is_superuser or user.pk in moderators)
         user.__dict__["is_community_manager"] = user.is_active and (user.is_superuser or user.pk in managers)
+
+
+def member_get(username: str) -> User:
+    """A member by username, as their public pages show them: a closed account is a 404."""
+    return get_object_or_404(User, username=username, is_active=True)
 
 
 def roles_of(member: User) -> list[str]:

@@ -7,20 +7,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import permissions, services
 from accounts.forms import ApiKeyForm, ProfileForm
-from accounts.models import ApiKey, User
-from accounts.selectors import api_keys_of
+from accounts.models import ApiKey
+from accounts.selectors import api_keys_of, member_get
 from accounts.services import profile_update
 
 
 def profile(request, username: str):
-    member = get_object_or_404(User, username=username, is_active=True)
+    member = member_get(username)
     # The reputation summary comes from reputation's template tag: accounts does not import it.
     return render(request, "accounts/profile.html", {"member": member})
 
 
 @login_required
 def profile_edit(request, username: str):
-    member = get_object_or_404(User, username=username, is_active=True)
+    member = member_get(username)
     permissions.allow_edit_profile(request.user, member)
     form = ProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():

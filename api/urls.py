@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from api import read_urls
 from api.errors import not_found
 from api.resources.answers import AnswerViewSet
 from api.resources.comments import CommentViewSet
@@ -14,10 +15,12 @@ router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
 router.register("questions", QuestionViewSet, basename="question")
 router.register("answers", AnswerViewSet, basename="answer")
 router.register("comments", CommentViewSet, basename="comment")
+read_urls.register(router)  # tags, search, profiles, the knowledge base, notifications, ...
 
 app_name = "api"
 urlpatterns = [
     path("v1/", include(router.urls)),
+    *read_urls.urlpatterns,
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's starting script as a file of its own: no inline script,
     # so the page works under a strict Content-Security-Policy. Its assets are the vendored

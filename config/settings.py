@@ -483,6 +483,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # A post's state (visible, deleted, ...) and a private follow-up's (open, resolved) share
+    # the field name "state": each enum gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "PostStateEnum": "api.resources.posts.STATES",
+        "EscalationStateEnum": "insights.models.Escalation.State",
+    },
 }
 
 # --- Reputation -----------------------------------------------------------------------------

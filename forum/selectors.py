@@ -299,6 +299,22 @@ class MemberPosts:
     counts: dict[str, int]  # tab -> how many of the member's posts of that kind the viewer sees
 
 
+def _member_post_rows(member, viewer) -> tuple[QuerySet, QuerySet]:
+    questions = Question.objects.visible_to(viewer).filter(author=member)
+    answers = Answer.objects.visible_to(viewer).filter(
+        author=member, question__in=Question.objects.visible_to(viewer)
+    )
+    return questions, answers
+
+
+def member_post_counts(member, viewer) -> dict[str, int]:
+    """How many questions and answers of the member the viewer sees (member_posts' tab counts)."""
+    return {
+        tab: rows.count()
+        for tab, rows in zip(MEMBER_POST_TABS, _member_post_rows(member, viewer), strict=True)
+    }
+
+
 def member_posts(
     member, viewer, *, tab: str = "questions", sort: str = "newest", page_number=None
 ) -> MemberPosts:
@@ -308,10 +324,7 @@ def member_posts(
     number of queries: the two counts, the page, and the questions' tags."""
     tab = tab if tab in MEMBER_POST_TABS else "questions"
     sort = sort if sort in MEMBER_POST_SORTS else "newest"
-    questions = Question.objects.visible_to(viewer).filter(author=member)
-    answers = Answer.objects.visible_to(viewer).filter(
-        author=member, question__in=Question.objects.visible_to(viewer)
-    )
+    questions, answers = _member_post_rows(member, viewer)
     counts = {"questions": questions.count(), "answers": answers.count()}
     rows = questions.prefetch_related("tags") if tab == "questions" else answers.select_related("question")
     paginator = Paginator(rows.order_by(*MEMBER_POST_SORTS[sort][1]), MEMBER_POSTS_PER_PAGE)

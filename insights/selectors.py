@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from forum.models import Question
 from forum.selectors import QUEUES
 from insights import figures
 from insights.models import Escalation, InsightSnapshot, MeToo
@@ -70,6 +72,22 @@ def escalations_overdue(*, tag: str = "", now: dt.datetime | None = None) -> lis
     for escalation in escalations:
         escalation.days_waiting = (now - escalation.opened_at).days
     return escalations
+
+
+def escalation_list(viewer, *, state: str | None = None, question_id: int | None = None) -> QuerySet:
+    """Private follow-ups on the threads the viewer may see, the longest-waiting first (by when
+    each was opened), optionally only those in one `state` or on one question."""
+    escalations = Escalation.objects.filter(question__in=Question.objects.visible_to(viewer))
+    if state:
+        escalations = escalations.filter(state=state)
+    if question_id is not None:
+        escalations = escalations.filter(question_id=question_id)
+    return escalations.select_related("question", "opened_by", "outcome_by").order_by("opened_at", "pk")
+
+
+def escalation_get(pk: int, viewer) -> Escalation:
+    """One private follow-up, on a thread the viewer may see, else 404."""
+    return get_object_or_404(escalation_list(viewer), pk=pk)
 
 
 def care_team() -> QuerySet:

@@ -117,6 +117,7 @@ def notification_mark_read(*, user, notification: Notification) -> bool:
 @transaction.atomic
 def notifications_mark_all_read(*, user) -> int:
     """Mark every unread notification of the member read. Returns how many were unread."""
+    permissions.allow_read_notifications(user)
     changed = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -107,7 +107,9 @@ def badge_table() -> list[BadgeRow]:
 # --- A member's ledger and summary ----------------------------------------------------------
 
 
-def _ledger_of(user):
+def ledger_of(user):
+    """A member's ledger, newest first (by when each fact happened), with what each line
+    shows: its post and the line it reverses or that reversed it."""
     return (
         LedgerEntry.objects.filter(user=user)
         .select_related("question", "answer__question", "reverses", "reversed_by")
@@ -120,7 +122,7 @@ def ledger_page(user, page_number=None, *, entry_id: int | None = None) -> Page:
     page that holds that entry (a reversal links to the entry it reverses this way)."""
     if page_number is None and entry_id is not None:
         page_number = _page_of_entry(user, entry_id)
-    return Paginator(_ledger_of(user), LEDGER_PER_PAGE).get_page(page_number)
+    return Paginator(ledger_of(user), LEDGER_PER_PAGE).get_page(page_number)
 
 
 def _page_of_entry(user, entry_id: int) -> int:
@@ -141,6 +143,11 @@ class MemberSummary:
     badges: list[tuple[Badge, BadgeAward]] = field(default_factory=list)
 
 
+def badge_awards_of(user):
+    """The member's badges, first earned first (a badge no longer in the catalogue is left out)."""
+    return BadgeAward.objects.filter(user=user, badge__in=list(BY_SLUG)).order_by("awarded_at", "pk")
+
+
 def member_summary(user) -> MemberSummary:
     """Total, badges, accepted answers and people helped, in two queries.
 
@@ -158,8 +165,7 @@ def member_summary(user) -> MemberSummary:
             helped=Count("question__author", filter=helpful, distinct=True),
         )
     )
-    awards = BadgeAward.objects.filter(user=user).order_by("awarded_at", "pk")
-    badges = [(BY_SLUG[award.badge], award) for award in awards if award.badge in BY_SLUG]
+    badges = [(BY_SLUG[award.badge], award) for award in badge_awards_of(user)]
     return MemberSummary(
         reputation=user.reputation,
         accepted_answers=numbers["accepted"],

@@ -2,13 +2,11 @@
 leaderboard. Thin: the numbers come from reputation.selectors, which read them from the code
 (rules, thresholds, badges) and the ledger."""
 
-from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import member_get
 from reputation import rules, selectors
-
-User = get_user_model()
 
 
 @require_GET
@@ -38,7 +36,7 @@ def badges_page(request):
 
 @require_GET
 def user_ledger(request, username: str):
-    member = get_object_or_404(User, username=username, is_active=True)
+    member = member_get(username)
     entry_id = request.GET.get("entry")
     page = selectors.ledger_page(
         member,

@@ -18,6 +18,12 @@ def restrictable_by(member, user) -> bool:
     return permissions.can_restrict(user, member)
 
 
+@register.filter
+def restriction_details_for(member, user) -> bool:
+    """Whether `user` sees why `member` is suspended, and whether they are silenced."""
+    return permissions.can_see_restriction_details(user, member)
+
+
 @register.simple_tag
 def restriction_notices(user) -> list[str]:
     """What a suspended or silenced member reads at the top of every page: the same sentences

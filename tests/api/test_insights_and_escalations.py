@@ -1,0 +1,214 @@
+"""Insights figures and private follow-ups through the API: the same figures as /insights/,
+under the same rule; and staff's care work (insights.permissions.allow_escalate) through the
+same services as the thread page's staff forms."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from forum import services as forum_services
+from forum.models import Question
+from insights import services
+from insights.models import Escalation
+from moderation.models import ModerationAction
+from tests.api.conftest import key_for
+from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question, restrict
+from tests.insights.helpers import NOW, known_forum
+
+pytestmark = pytest.mark.django_db
+
+OUTCOME = "We refunded the **second charge**; it shows on your statement within 5 days."
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+def refused(response, status: int) -> str:
+    assert response.status_code == status, response.content
+    return response.json()["error"]["message"]
+
+
+# --- Insights ---------------------------------------------------------------------------------
+
+
+def test_the_figures_are_the_stored_ones_the_page_shows(api):
+    known_forum()
+    snapshot = services.snapshot_refresh(period=30, now=NOW)
+
+    figures = ok(api.get("/api/v1/insights/?period=30"))
+
+    assert figures["computed_at"] == NOW.isoformat().replace("+00:00", "Z")
+    for key in ("asked", "solved", "solved_rate", "first_answer", "answers", "waiting"):
+        assert figures[key] == snapshot.data[key]
+    assert [helper["username"] for helper in figures["top_helpers"]] == [
+        helper["username"] for helper in snapshot.data["top_helpers"]
+    ]
+    assert len(figures["weekly"]) == 5
+
+
+def test_a_tag_view_is_computed_and_an_unknown_tag_or_period_refused(api):
+    known_forum()
+    billing = ok(api.get("/api/v1/insights/?period=365&tag=billing"))
+    assert billing["tag"] == "billing"
+    assert billing["period"] == 365
+    assert api.get("/api/v1/insights/?tag=nothing-here").status_code == 404
+    assert refused(api.get("/api/v1/insights/?period=12"), 400).startswith("period:")
+
+
+def test_follow_ups_waiting_7_days_for_their_outcome_are_listed(api):
+    question = make_question(title="Charged twice for one month of service")
+    escalation, _ = services.escalation_open(question=question, staff_user=StaffFactory())
+    Escalation.objects.filter(pk=escalation.pk).update(opened_at=timezone.now() - dt.timedelta(days=8))
+    [overdue] = ok(api.get("/api/v1/insights/"))["escalations_overdue"]
+    assert (overdue["question_id"], overdue["days_waiting"]) == (question.pk, 8)
+    assert overdue["url"].endswith("#follow-up")
+
+
+def test_when_insights_are_staff_only_others_are_refused_with_the_webs_sentence(api, settings):
+    settings.COMMONPLACE_INSIGHTS_PUBLIC = False
+    sentence = "Insights are open to staff only on this site."
+    assert refused(api.get("/api/v1/insights/"), 401) == sentence
+    assert refused(api.get("/api/v1/insights/", token=key_for(ModeratorFactory(), "read")), 403) == sentence
+    assert ok(api.get("/api/v1/insights/", token=key_for(StaffFactory(), "read")))["period"] == 30
+
+
+# --- Escalations ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sam():
+    return StaffFactory(username="sam", display_name="Sam")
+
+
+def test_staff_take_a_thread_to_private_follow_up_once(api, sam):
+    question = make_question(title="Charged twice for one month of service")
+    token = key_for(sam, "read", "write")
+
+    opened = ok(
+        api.post("/api/v1/escalations/", {"question_id": question.pk, "note": "Checking"}, token=token), 201
+    )
+    again = ok(
+        api.post("/api/v1/escalations/", {"question_id": question.pk, "note": "Again"}, token=token), 200
+    )
+
+    assert opened["state"] == "open"
+    assert opened["note"] == "Checking"
+    assert opened["opened_by"]["flairs"] == ["staff"]
+    assert again["id"] == opened["id"]
+    assert again["note"] == "Checking"
+    assert ModerationAction.objects.filter(action="escalated").count() == 1  # the audit line, once
+
+
+def test_the_public_outcome_closes_the_loop_and_a_second_changes_nothing(api, sam):
+    question = make_question(title="Charged twice for one month of service")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    token = key_for(sam, "read", "write")
+
+    posted = ok(api.post(f"/api/v1/escalations/{escalation.pk}/outcome/", {"outcome": OUTCOME}, token=token))
+    second = ok(api.post(f"/api/v1/escalations/{escalation.pk}/outcome/", {"outcome": "x" * 30}, token=token))
+
+    assert posted["state"] == "resolved"
+    assert "<strong>second charge</strong>" in posted["outcome_html"]
+    assert posted["outcome_by"]["username"] == "sam"
+    assert second["outcome"] == OUTCOME
+    question.refresh_from_db()
+    assert question.outcome_at is not None  # the thread leaves the help queues
+
+
+def test_a_short_outcome_is_a_400_with_the_forms_message(api, sam):
+    escalation, _ = services.escalation_open(question=make_question(), staff_user=sam)
+    response = api.post(
+        f"/api/v1/escalations/{escalation.pk}/outcome/",
+        {"outcome": "Done."},
+        token=key_for(sam, "read", "write"),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["outcome"] == [
+        "Ensure this value has at least 20 characters (it has 5)."
+    ]
+
+
+def test_opening_needs_a_visible_question(api, sam):
+    token = key_for(sam, "read", "write")
+    deleted = make_question(title="A question deleted before staff saw it")
+    Question.objects.filter(pk=deleted.pk).update(deleted_at=timezone.now())
+    assert api.post("/api/v1/escalations/", {"question_id": deleted.pk}, token=token).status_code == 404
+    missing = api.post("/api/v1/escalations/", {"note": "No question"}, token=token)
+    assert missing.json()["error"]["fields"] == {"question_id": ["Say which question: its number."]}
+
+
+@pytest.mark.parametrize("who", [UserFactory, ModeratorFactory])
+def test_only_staff_see_or_open_follow_ups_with_the_webs_sentence(api, sam, who):
+    question = make_question()
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    token = key_for(who(reputation=5000), "read", "write")
+    sentence = "Only staff can take a thread to private follow-up."
+    assert refused(api.get("/api/v1/escalations/", token=token), 403) == sentence
+    assert refused(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token), 403) == sentence
+    assert (
+        refused(api.post("/api/v1/escalations/", {"question_id": question.pk}, token=token), 403) == sentence
+    )
+    outcome = api.post(f"/api/v1/escalations/{escalation.pk}/outcome/", {"outcome": OUTCOME}, token=token)
+    assert refused(outcome, 403) == sentence
+    assert Escalation.objects.get().is_open
+
+
+def test_a_visitor_is_asked_to_log_in(api):
+    assert refused(api.get("/api/v1/escalations/"), 401) == "Log in to take a thread to private follow-up."
+
+
+def test_suspended_staff_are_refused_with_their_suspension(api, client, sam):
+    restrict(sam, days=7, reason="Testing the rules")
+    client.force_login(sam)
+    assert refused(api.get("/api/v1/escalations/"), 403).startswith("Your account is suspended until")
+
+
+def test_the_list_is_longest_waiting_first_filtered_and_leaves_out_deleted_threads(
+    api, sam, django_assert_max_num_queries
+):
+    made = []
+    for n in range(5):
+        question = make_question(title=f"Billing question number {n} for staff")
+        escalation, _ = services.escalation_open(question=question, staff_user=StaffFactory())
+        Escalation.objects.filter(pk=escalation.pk).update(
+            opened_at=timezone.now() - dt.timedelta(days=10 - n)
+        )
+        made.append(escalation)
+    services.escalation_resolve(question=made[1].question, staff_user=sam, outcome=OUTCOME)
+    Question.objects.filter(pk=made[2].question_id).update(deleted_at=timezone.now())
+    token = key_for(sam, "read")
+
+    # the key and its owner, the key's last use, the page (threads and people joined), their flair
+    with django_assert_max_num_queries(4):
+        listed = ok(api.get("/api/v1/escalations/", token=token))["results"]
+    open_ = ok(api.get("/api/v1/escalations/?state=open", token=token))["results"]
+    one = ok(api.get(f"/api/v1/escalations/?question={made[3].question_id}", token=token))["results"]
+
+    assert [e["id"] for e in listed] == [made[0].pk, made[1].pk, made[3].pk, made[4].pk]
+    assert [e["id"] for e in open_] == [made[0].pk, made[3].pk, made[4].pk]
+    assert [e["id"] for e in one] == [made[3].pk]
+    assert api.get(f"/api/v1/escalations/{made[2].pk}/", token=token).status_code == 404
+
+
+def test_answers_keep_their_credit(api, sam, commit):
+    question = make_question()
+    answer = make_answer(question)
+    commit(forum_services.answer_accept_toggle, answer=answer, user=question.author)
+    answer.author.refresh_from_db()
+    before = answer.author.reputation
+    escalation = ok(
+        api.post("/api/v1/escalations/", {"question_id": question.pk}, token=key_for(sam, "read", "write")),
+        201,
+    )
+    ok(
+        api.post(
+            f"/api/v1/escalations/{escalation['id']}/outcome/",
+            {"outcome": OUTCOME},
+            token=key_for(sam, "write"),
+        )
+    )
+    answer.author.refresh_from_db()
+    assert answer.author.reputation == before
