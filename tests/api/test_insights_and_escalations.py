@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from forum import services as forum_services
 from forum.models import Question
+from helpdesk import services as helpdesk_services
 from insights import services
 from insights.models import Escalation
 from moderation.models import ModerationAction
 from tests.api.conftest import key_for
 from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question, restrict
+from tests.helpdesk import fakes
 from tests.insights.helpers import NOW, known_forum
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +214,47 @@ def test_answers_keep_their_credit(api, sam, commit):
     )
     answer.author.refresh_from_db()
     assert answer.author.reputation == before
+
+
+# --- The follow-up's helpdesk ticket ------------------------------------------------------------
+
+
+@pytest.fixture
+def caredesk(settings):
+    """The generic bridge, pointed at a fake helpdesk on loopback (tests/helpdesk/fakes.py)."""
+    fake = fakes.connect_generic(settings)
+    yield fake
+    fake.stop()
+
+
+def test_staff_see_the_follow_ups_helpdesk_ticket_as_it_opens(api, sam, caredesk, settings, commit):
+    question = make_question(title="Charged twice for one month of service")
+    token = key_for(sam, "read")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    assert ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"] is None
+
+    settings.COMMONPLACE_HELPDESK_URL = fakes.closed_port_url()  # the helpdesk is down at first
+    commit(helpdesk_services.ticket_request, escalation=escalation, staff_user=sam, note="Card 4242")
+    opening = ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"]
+    assert opening["id"] is None and opening["status"] is None and opening["opened_at"] is None
+    assert opening["helpdesk"] == "CareDesk"
+    assert opening["error"].startswith("CareDesk could not be reached")
+
+    settings.COMMONPLACE_HELPDESK_URL = f"{caredesk.url}/tickets"
+    commit(helpdesk_services.ticket_request, escalation=escalation, staff_user=sam)
+    [shown] = ok(api.get("/api/v1/escalations/", token=token))["results"]
+    ticket = shown["ticket"]
+    assert ticket["id"] == "HD-101" and ticket["status"] == "new" and ticket["error"] is None
+    assert ticket["url"] == f"{caredesk.url}/agent/HD-101"
+    assert ticket["opened_at"] and ticket["last_status_at"] == ticket["opened_at"]
+    assert ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"] == ticket
+
+
+def test_members_never_see_a_ticket_they_cannot_read_follow_ups_at_all(api, sam, caredesk, commit):
+    question = make_question(title="Charged twice for one month of service")
+    commit(helpdesk_services.escalation_take, question=question, staff_user=sam, open_ticket=True)
+    escalation = Escalation.objects.get()
+    member = key_for(UserFactory(reputation=5000), "read")
+    response = api.get(f"/api/v1/escalations/{escalation.pk}/", token=member)
+    assert refused(response, 403) == "Only staff can take a thread to private follow-up."
+    assert "HD-101" not in response.content.decode()
