@@ -19,8 +19,10 @@ from api.resources.reading import PagedReads, parsed
 from api.serializers import AuthorSerializer, FormSerializer, absolute
 from forum import selectors as forum_selectors
 from helpdesk import selectors as helpdesk_selectors
+from helpdesk import services as helpdesk_services
+from helpdesk.forms import TICKET_NOTE_MAX, TicketForm
 from helpdesk.models import Status as TicketStatus
-from helpdesk.permissions import can_see_ticket
+from helpdesk.permissions import allow_open_ticket, can_see_ticket
 from insights import permissions, selectors, services
 from insights.forms import EscalationForm, OutcomeForm
 from insights.models import Escalation
@@ -136,6 +138,15 @@ class OutcomeInput(FormSerializer):
     )
 
 
+class TicketInput(FormSerializer):
+    form_class = TicketForm
+    ticket_note = serializers.CharField(
+        required=False,
+        help_text=f"Private, up to {TICKET_NOTE_MAX:,} characters: only the care team reads it, in the "
+        "helpdesk (account details may go here).",
+    )
+
+
 class EscalationViewSet(PagedReads, viewsets.GenericViewSet):
     """Private follow-ups (staff)."""
 
@@ -193,3 +204,21 @@ class EscalationViewSet(PagedReads, viewsets.GenericViewSet):
         outcome = validated(OutcomeInput, request.data)["outcome"]
         services.escalation_resolve(question=escalation.question, staff_user=request.user, outcome=outcome)
         return self.shown(escalation.pk)
+
+    @extend_schema(
+        summary="Open the follow-up's ticket in the helpdesk, or try again (staff)",
+        description="The ticket is opened after the answer, by a task, as from the thread's panel: "
+        "202 while it is being opened (read the follow-up for its id and status), 200 when it "
+        "already was, or a try is under way.",
+        request=TicketInput,
+        responses={202: EscalationSerializer, 200: EscalationSerializer},
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def ticket(self, request, pk):
+        allow_open_ticket(request.user)
+        escalation = selectors.escalation_get(int(pk), request.user)
+        note = validated(TicketInput, request.data)["ticket_note"]
+        _, requested = helpdesk_services.ticket_request(
+            escalation=escalation, staff_user=request.user, note=note
+        )
+        return self.shown(escalation.pk, status=status.HTTP_202_ACCEPTED if requested else status.HTTP_200_OK)

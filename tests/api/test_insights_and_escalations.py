@@ -258,3 +258,45 @@ def test_members_never_see_a_ticket_they_cannot_read_follow_ups_at_all(api, sam,
     response = api.get(f"/api/v1/escalations/{escalation.pk}/", token=member)
     assert refused(response, 403) == "Only staff can take a thread to private follow-up."
     assert "HD-101" not in response.content.decode()
+
+
+def test_staff_open_the_ticket_through_the_api_once(api, sam, caredesk, django_capture_on_commit_callbacks):
+    question = make_question(title="Charged twice for one month of service")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    token = key_for(sam, "read", "write")
+    url = f"/api/v1/escalations/{escalation.pk}/ticket/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = ok(api.post(url, {"ticket_note": "Card ending 4242"}, token=token), 202)
+    assert asked["ticket"]["helpdesk"] == "CareDesk"  # drawn before the task ran
+    [request] = caredesk.seen
+    assert request.json()["escalation"]["private_note"] == "Card ending 4242"
+    assert ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"]["id"] == "HD-101"
+
+    again = ok(api.post(url, token=token), 200)
+    assert again["ticket"]["id"] == "HD-101" and len(caredesk.seen) == 1
+
+
+def test_a_ticket_is_refused_without_a_helpdesk_after_the_outcome_and_to_members(
+    api, sam, caredesk, settings
+):
+    question = make_question(title="Charged twice for one month of service")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    url = f"/api/v1/escalations/{escalation.pk}/ticket/"
+    token = key_for(sam, "read", "write")
+
+    too_long = api.post(url, {"ticket_note": "x" * 2001}, token=token)
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["fields"]["ticket_note"] == [
+        "Ensure this value has at most 2000 characters (it has 2001)."
+    ]
+    member = key_for(UserFactory(reputation=5000), "read", "write")
+    assert refused(api.post(url, token=member), 403) == "Only staff can take a thread to private follow-up."
+
+    services.escalation_resolve(question=question, staff_user=sam, outcome=OUTCOME)
+    assert refused(api.post(url, token=token), 403) == (
+        "The outcome of this follow-up is posted: there is no ticket left to open."
+    )
+    settings.COMMONPLACE_HELPDESK = ""
+    assert refused(api.post(url, token=token), 403) == "No helpdesk is connected to this site."
+    assert not caredesk.seen
