@@ -159,11 +159,21 @@ class EventTypesField(serializers.ListField):
     child = serializers.CharField()
 
 
+class ObjectInput(serializers.Serializer):
+    # A body that must be a JSON object, refused as the other resources' input refuses it (no
+    # docstring: the schema would show it on every input built on this).
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        return super().to_internal_value(data)
+
+
 REQUIRED_URL = "Give the address that receives the events (https://…)."
 NO_EVENT = "Choose at least one event to send."
 
 
-class EndpointInput(serializers.Serializer):
+class EndpointInput(ObjectInput):
     """Types are checked here; what the values may be is the service's to say (the console's
     sentences: the address, where it resolves, the events)."""
 
@@ -180,24 +190,14 @@ class EndpointInput(serializers.Serializer):
         help_text="The events to send.",
     )
 
-    def to_internal_value(self, data):
-        if not isinstance(data, Mapping):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        return super().to_internal_value(data)
 
-
-class RotateInput(serializers.Serializer):
+class RotateInput(ObjectInput):
     keep_previous = serializers.BooleanField(
         required=False,
         default=True,
         help_text="Keep signing with the old secret too for 24 hours, while the receiver switches "
         "(default); false stops it at once.",
     )
-
-    def to_internal_value(self, data):
-        if not isinstance(data, Mapping):
-            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-        return super().to_internal_value(data)
 
 
 def secret_answer(request, endpoint_id: int, **kwargs) -> Response:
@@ -212,6 +212,17 @@ def secret_answer(request, endpoint_id: int, **kwargs) -> Response:
 
 NOT_CACHED = "The answer is `Cache-Control: no-store`: the secret is nowhere else."
 SWITCHED = "Nothing changes if it already was; the endpoint as it is now."
+
+
+def on_a_delivery(method: str, suffix: str, *, name: str):
+    """An action on one delivery of the endpoint: webhooks/<id>/deliveries/<delivery_id><suffix>/."""
+    return action(
+        detail=True,
+        methods=[method],
+        url_path=f"deliveries/<int:delivery_id>{suffix}",
+        url_name=name,
+        pagination_class=None,
+    )
 
 
 class WebhookViewSet(PagedReads, viewsets.GenericViewSet):
@@ -308,9 +319,7 @@ class WebhookViewSet(PagedReads, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], pagination_class=None)
     def disable(self, request, pk):
-        endpoint = selectors.endpoint(int(pk))
-        services.endpoint_disable(actor=request.user, endpoint=endpoint)
-        return self.shown(endpoint.pk)
+        return self.switched(request, pk, services.endpoint_disable)
 
     @extend_schema(
         summary="Enable a webhook endpoint: paused deliveries resume (community managers)",
@@ -319,8 +328,12 @@ class WebhookViewSet(PagedReads, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], pagination_class=None)
     def enable(self, request, pk):
+        return self.switched(request, pk, services.endpoint_enable)
+
+    def switched(self, request, pk, service) -> Response:
+        """Disable or enable (idempotent: the service returns whether it changed anything)."""
         endpoint = selectors.endpoint(int(pk))
-        services.endpoint_enable(actor=request.user, endpoint=endpoint)
+        service(actor=request.user, endpoint=endpoint)
         return self.shown(endpoint.pk)
 
     def delivery_created(self, request, delivery) -> Response:
@@ -353,19 +366,17 @@ class WebhookViewSet(PagedReads, viewsets.GenericViewSet):
             selectors.deliveries_with_attempts(endpoint), people=lambda delivery: [delivery.requested_by]
         )
 
+    def delivery_of(self, pk, delivery_id):
+        """One of the endpoint's deliveries, else 404 (another endpoint's too)."""
+        return selectors.delivery(selectors.endpoint(int(pk)), int(delivery_id))
+
     @extend_schema(
         summary="One delivery, with its payload and attempts (community managers)",
         responses=DeliveryDetailSerializer,
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="deliveries/<int:delivery_id>",
-        url_name="delivery",
-        pagination_class=None,
-    )
+    @on_a_delivery("get", "", name="delivery")
     def delivery(self, request, pk, delivery_id):
-        delivery = selectors.delivery(selectors.endpoint(int(pk)), int(delivery_id))
+        delivery = self.delivery_of(pk, delivery_id)
         mark_moderators([delivery.requested_by])
         return Response(DeliveryDetailSerializer(delivery, context=self.get_serializer_context()).data)
 
@@ -375,14 +386,9 @@ class WebhookViewSet(PagedReads, viewsets.GenericViewSet):
         request=None,
         responses={201: DeliveryDetailSerializer},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="deliveries/<int:delivery_id>/redeliver",
-        url_name="redeliver",
-        pagination_class=None,
-    )
+    @on_a_delivery("post", "/redeliver", name="redeliver")
     def redeliver(self, request, pk, delivery_id):
-        delivery = selectors.delivery(selectors.endpoint(int(pk)), int(delivery_id))
-        redelivery = services.delivery_redeliver(actor=request.user, delivery=delivery)
+        redelivery = services.delivery_redeliver(
+            actor=request.user, delivery=self.delivery_of(pk, delivery_id)
+        )
         return self.delivery_created(request, redelivery)

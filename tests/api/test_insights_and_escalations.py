@@ -13,7 +13,7 @@ from helpdesk import services as helpdesk_services
 from insights import services
 from insights.models import Escalation
 from moderation.models import ModerationAction
-from tests.api.conftest import key_for
+from tests.api.conftest import error_of, key_for, ok
 from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question, restrict
 from tests.helpdesk import fakes
 from tests.insights.helpers import NOW, known_forum
@@ -23,14 +23,8 @@ pytestmark = pytest.mark.django_db
 OUTCOME = "We refunded the **second charge**; it shows on your statement within 5 days."
 
 
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()
-
-
 def refused(response, status: int) -> str:
-    assert response.status_code == status, response.content
-    return response.json()["error"]["message"]
+    return error_of(response, status)["message"]
 
 
 # --- Insights ---------------------------------------------------------------------------------

@@ -11,9 +11,8 @@ from django.utils import timezone
 from integrations import services
 from integrations.models import Attempt, Delivery, DeliveryStatus, EventType, WebhookEndpoint
 from moderation.models import ModerationAction
-from tests.api.conftest import any_scope_key, key_for
+from tests.api.conftest import any_scope_key, error_of, key_for, ok
 from tests.factories import CommunityManagerFactory, ModeratorFactory, StaffFactory, UserFactory
-from tests.integrations.receiver import running_receiver
 from tests.test_who_may_do_what import restricted
 
 pytestmark = pytest.mark.django_db
@@ -21,23 +20,7 @@ pytestmark = pytest.mark.django_db
 HOOKS = "/api/v1/webhooks/"
 
 
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()
-
-
-def refused(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()["error"]
-
-
-@pytest.fixture
-def receiver(settings):
-    """A real receiver on loopback (tests/integrations/receiver.py); loopback is private, so
-    private addresses are allowed, as an operator would for a receiver on their own network."""
-    settings.COMMONPLACE_OUTBOUND_ALLOW_PRIVATE = True
-    with running_receiver() as running:
-        yield running
+refused = error_of
 
 
 @pytest.fixture
