@@ -14,6 +14,7 @@ import math
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -125,7 +126,9 @@ def handle(exc, context) -> Response | None:
     )
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
-    """Any address under /api/ that names no resource."""
+    """Any address under /api/ that names no resource, whatever the method: the JSON 404, never
+    the CSRF middleware's HTML 403 to a write carrying a session cookie (it changes nothing)."""
     message = "There is no such API address: see /api/v1/docs/."
     return JsonResponse(body(404, "not_found", message), status=404)

@@ -10,12 +10,14 @@ from api.errors import not_found
 from api.resources.answers import AnswerViewSet
 from api.resources.comments import CommentViewSet
 from api.resources.questions import QuestionViewSet
+from api.resources.webhooks import WebhookViewSet
 
 router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
 router.register("questions", QuestionViewSet, basename="question")
 router.register("answers", AnswerViewSet, basename="answer")
 router.register("comments", CommentViewSet, basename="comment")
 read_urls.register(router)  # tags, search, profiles, the knowledge base, notifications, ...
+router.register("webhooks", WebhookViewSet, basename="webhook")  # community managers' endpoints
 
 app_name = "api"
 urlpatterns = [

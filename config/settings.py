@@ -488,6 +488,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PostStateEnum": "api.resources.posts.STATES",
         "EscalationStateEnum": "insights.models.Escalation.State",
+        "DeliveryStateEnum": "api.resources.webhooks.STATES",
+        "DeliveryStatusEnum": "integrations.models.DeliveryStatus",
     },
 }
 

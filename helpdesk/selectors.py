@@ -3,9 +3,13 @@
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from forum.models import Question
 from helpdesk import adapters, permissions
+from helpdesk.models import HelpdeskTicket
+from insights.models import Escalation
+from insights.selectors import escalation_list
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,19 @@ def question_with_ticket(question_id: int) -> Question:
     return Question.objects.select_related(
         "escalation__opened_by", "escalation__outcome_by", "escalation__helpdesk_ticket__opened_by"
     ).get(pk=question_id)
+
+
+def with_tickets(escalations: QuerySet) -> QuerySet:
+    """Private follow-ups with their tickets, in the same query (the API's escalations)."""
+    return escalations.select_related("helpdesk_ticket")
+
+
+def escalation_with_ticket(pk: int, viewer) -> Escalation:
+    """One private follow-up the viewer may see (insights' rule of visibility), with its ticket;
+    else 404."""
+    return get_object_or_404(with_tickets(escalation_list(viewer)), pk=pk)
+
+
+def ticket_of(escalation: Escalation) -> HelpdeskTicket | None:
+    """The follow-up's ticket, or None if none was asked for (no query after with_tickets)."""
+    return getattr(escalation, "helpdesk_ticket", None)

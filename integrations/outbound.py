@@ -63,6 +63,8 @@ def resolve(host: str, port: int) -> list[tuple]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise OutboundRefused(f"The host name {host} does not resolve ({error.strerror}).") from error
+    except (UnicodeError, ValueError) as error:  # an empty or over-long label ("a..b"), a NUL
+        raise OutboundRefused(f"{host} is not a valid host name ({error}).") from None
     for *_, sockaddr in infos:
         why = refusal(sockaddr[0])
         if why:
@@ -75,14 +77,18 @@ def resolve(host: str, port: int) -> list[tuple]:
 
 def check_url(url: str) -> None:
     """The checks a form can make when an address is typed: scheme, host, and where it resolves."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError as error:  # "http://[::1", "http://host:99999"
+        raise OutboundRefused(f"{url} is not a valid address ({error}).") from None
     if parts.scheme not in ("http", "https"):
         raise OutboundRefused("The address must start with https:// (or http://).")
     if not parts.hostname:
         raise OutboundRefused("The address has no host name.")
     if parts.username or parts.password:
         raise OutboundRefused("Put credentials in the secret, not in the address.")
-    resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80))
 
 
 class GuardedConnectionMixin:

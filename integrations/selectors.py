@@ -29,15 +29,30 @@ def endpoint(pk: int) -> WebhookEndpoint:
     return get_object_or_404(WebhookEndpoint.objects.select_related("owner"), pk=pk)
 
 
-def delivery_log(endpoint: WebhookEndpoint, page_number=None) -> Page:
-    """The endpoint's deliveries, newest first, with their events: two queries a page."""
-    deliveries = (
+def endpoint_summary(pk: int) -> WebhookEndpoint:
+    """One endpoint as the list shows it (owner, waiting deliveries, last event): one query."""
+    return get_object_or_404(endpoints(), pk=pk)
+
+
+def deliveries(endpoint: WebhookEndpoint):
+    """The endpoint's deliveries, newest first, with their events (without the bodies)."""
+    return (
         Delivery.objects.filter(endpoint=endpoint)
         .select_related("event")
         .defer("event__body")
         .order_by("-created_at", "-pk")
     )
-    return Paginator(deliveries, DELIVERIES_PER_PAGE).get_page(page_number)
+
+
+def deliveries_with_attempts(endpoint: WebhookEndpoint):
+    """The delivery log with each delivery's attempts and who asked for a redelivery: three
+    queries a page, however many deliveries and attempts (the API's log)."""
+    return deliveries(endpoint).select_related("requested_by").prefetch_related("attempt_rows")
+
+
+def delivery_log(endpoint: WebhookEndpoint, page_number=None) -> Page:
+    """The endpoint's deliveries, newest first, with their events: two queries a page."""
+    return Paginator(deliveries(endpoint), DELIVERIES_PER_PAGE).get_page(page_number)
 
 
 def delivery(endpoint: WebhookEndpoint, pk: int) -> Delivery:

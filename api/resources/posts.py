@@ -3,7 +3,7 @@ every post shows, votes, comments and the edit-or-suggest rule of the web's edit
 
 from functools import partial
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -64,6 +64,13 @@ def submission_token_field(what: str) -> serializers.UUIDField:
         help_text=f"Any UUID of yours: sending the same one again returns the first {what} instead "
         "of posting twice (safe retries).",
     )
+
+
+def created_or_replayed(serializer, what: str) -> dict:
+    """The responses of a post made with an optional submission_token: 201, or 200 with the
+    first one when the same token comes again (a retry)."""
+    replayed = f"The same submission_token again: the first {what}, not a second."
+    return {201: serializer, 200: OpenApiResponse(serializer, description=replayed)}
 
 
 class CommentInput(FormSerializer):
@@ -230,7 +237,7 @@ def post_schemas(what: str, *, edit_input, edit_responses) -> dict:
                 methods=["post"],
                 summary=f"Comment on {what}",
                 request=CommentInput,
-                responses={201: CommentSerializer},
+                responses=created_or_replayed(CommentSerializer, "comment"),
             ),
         ],
         "vote": [

@@ -15,6 +15,7 @@ from api.resources.posts import (
     PostSerializer,
     PostViewSet,
     SuggestedEditResponse,
+    created_or_replayed,
     post_schemas,
     submission_token_field,
     validated,
@@ -123,7 +124,11 @@ class QuestionViewSet(QuestionModeration, PostViewSet):
         page = self.paginate_queryset(questions)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="Ask a question", request=QuestionInput, responses={201: QuestionSerializer})
+    @extend_schema(
+        summary="Ask a question",
+        request=QuestionInput,
+        responses=created_or_replayed(QuestionSerializer, "question"),
+    )
     def create(self, request):
         data = validated(QuestionInput, request.data)
         question, created = services.question_create(
@@ -145,7 +150,10 @@ class QuestionViewSet(QuestionModeration, PostViewSet):
         responses=AnswerSerializer(many=True),
     )
     @extend_schema(
-        methods=["post"], summary="Answer a question", request=AnswerInput, responses={201: AnswerSerializer}
+        methods=["post"],
+        summary="Answer a question",
+        request=AnswerInput,
+        responses=created_or_replayed(AnswerSerializer, "answer"),
     )
     @action(detail=True, methods=["get", "post"], serializer_class=AnswerSerializer)
     def answers(self, request, pk):

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.services import api_key_create
+from tests.integrations.conftest import receiver  # noqa: F401 (a real webhook receiver on loopback)
 
 
 def key_for(user, *scopes: str, **extra) -> str:
@@ -9,6 +10,18 @@ def key_for(user, *scopes: str, **extra) -> str:
     return api_key_create(
         owner=user, name="test key", scopes=list(scopes or ("read", "write")), actor=actor, **extra
     ).token
+
+
+def ok(response, status: int = 200) -> dict:
+    """The JSON of an answer that must have this status (the body in the failure if not)."""
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+def error_of(response, status: int) -> dict:
+    """The `error` of a refusal that must have this status: status, code, message, fields."""
+    assert response.status_code == status, response.content
+    return response.json()["error"]
 
 
 def bearer(token: str) -> dict:

@@ -14,6 +14,19 @@ def test_unknown_address_under_the_api_is_a_json_404(api):
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_a_write_to_an_unknown_address_with_a_session_cookie_is_the_json_404_not_a_csrf_page():
+    """Schemathesis found it: a PUT to /api/v1/answers/null,null/ with a session cookie got the
+    CSRF middleware's HTML 403, which no operation documents."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(UserFactory())
+    response = browser.put("/api/v1/answers/null,null/", {"body": "x"}, content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_a_bad_query_parameter_is_a_400_naming_the_field(api):
     response = api.get("/api/v1/questions/?sort=loudest")
     assert response.status_code == 400

@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from forum import services as forum_services
 from forum.models import Question
+from helpdesk import services as helpdesk_services
 from insights import services
 from insights.models import Escalation
 from moderation.models import ModerationAction
-from tests.api.conftest import key_for
+from tests.api.conftest import error_of, key_for, ok
 from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question, restrict
+from tests.helpdesk import fakes
 from tests.insights.helpers import NOW, known_forum
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +23,8 @@ pytestmark = pytest.mark.django_db
 OUTCOME = "We refunded the **second charge**; it shows on your statement within 5 days."
 
 
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.content
-    return response.json()
-
-
 def refused(response, status: int) -> str:
-    assert response.status_code == status, response.content
-    return response.json()["error"]["message"]
+    return error_of(response, status)["message"]
 
 
 # --- Insights ---------------------------------------------------------------------------------
@@ -212,3 +208,89 @@ def test_answers_keep_their_credit(api, sam, commit):
     )
     answer.author.refresh_from_db()
     assert answer.author.reputation == before
+
+
+# --- The follow-up's helpdesk ticket ------------------------------------------------------------
+
+
+@pytest.fixture
+def caredesk(settings):
+    """The generic bridge, pointed at a fake helpdesk on loopback (tests/helpdesk/fakes.py)."""
+    fake = fakes.connect_generic(settings)
+    yield fake
+    fake.stop()
+
+
+def test_staff_see_the_follow_ups_helpdesk_ticket_as_it_opens(api, sam, caredesk, settings, commit):
+    question = make_question(title="Charged twice for one month of service")
+    token = key_for(sam, "read")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    assert ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"] is None
+
+    settings.COMMONPLACE_HELPDESK_URL = fakes.closed_port_url()  # the helpdesk is down at first
+    commit(helpdesk_services.ticket_request, escalation=escalation, staff_user=sam, note="Card 4242")
+    opening = ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"]
+    assert opening["id"] is None and opening["status"] is None and opening["opened_at"] is None
+    assert opening["helpdesk"] == "CareDesk"
+    assert opening["error"].startswith("CareDesk could not be reached")
+
+    settings.COMMONPLACE_HELPDESK_URL = f"{caredesk.url}/tickets"
+    commit(helpdesk_services.ticket_request, escalation=escalation, staff_user=sam)
+    [shown] = ok(api.get("/api/v1/escalations/", token=token))["results"]
+    ticket = shown["ticket"]
+    assert ticket["id"] == "HD-101" and ticket["status"] == "new" and ticket["error"] is None
+    assert ticket["url"] == f"{caredesk.url}/agent/HD-101"
+    assert ticket["opened_at"] and ticket["last_status_at"] == ticket["opened_at"]
+    assert ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"] == ticket
+
+
+def test_members_never_see_a_ticket_they_cannot_read_follow_ups_at_all(api, sam, caredesk, commit):
+    question = make_question(title="Charged twice for one month of service")
+    commit(helpdesk_services.escalation_take, question=question, staff_user=sam, open_ticket=True)
+    escalation = Escalation.objects.get()
+    member = key_for(UserFactory(reputation=5000), "read")
+    response = api.get(f"/api/v1/escalations/{escalation.pk}/", token=member)
+    assert refused(response, 403) == "Only staff can take a thread to private follow-up."
+    assert "HD-101" not in response.content.decode()
+
+
+def test_staff_open_the_ticket_through_the_api_once(api, sam, caredesk, django_capture_on_commit_callbacks):
+    question = make_question(title="Charged twice for one month of service")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    token = key_for(sam, "read", "write")
+    url = f"/api/v1/escalations/{escalation.pk}/ticket/"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = ok(api.post(url, {"ticket_note": "Card ending 4242"}, token=token), 202)
+    assert asked["ticket"]["helpdesk"] == "CareDesk"  # drawn before the task ran
+    [request] = caredesk.seen
+    assert request.json()["escalation"]["private_note"] == "Card ending 4242"
+    assert ok(api.get(f"/api/v1/escalations/{escalation.pk}/", token=token))["ticket"]["id"] == "HD-101"
+
+    again = ok(api.post(url, token=token), 200)
+    assert again["ticket"]["id"] == "HD-101" and len(caredesk.seen) == 1
+
+
+def test_a_ticket_is_refused_without_a_helpdesk_after_the_outcome_and_to_members(
+    api, sam, caredesk, settings
+):
+    question = make_question(title="Charged twice for one month of service")
+    escalation, _ = services.escalation_open(question=question, staff_user=sam)
+    url = f"/api/v1/escalations/{escalation.pk}/ticket/"
+    token = key_for(sam, "read", "write")
+
+    too_long = api.post(url, {"ticket_note": "x" * 2001}, token=token)
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["fields"]["ticket_note"] == [
+        "Ensure this value has at most 2000 characters (it has 2001)."
+    ]
+    member = key_for(UserFactory(reputation=5000), "read", "write")
+    assert refused(api.post(url, token=member), 403) == "Only staff can take a thread to private follow-up."
+
+    services.escalation_resolve(question=question, staff_user=sam, outcome=OUTCOME)
+    assert refused(api.post(url, token=token), 403) == (
+        "The outcome of this follow-up is posted: there is no ticket left to open."
+    )
+    settings.COMMONPLACE_HELPDESK = ""
+    assert refused(api.post(url, token=token), 403) == "No helpdesk is connected to this site."
+    assert not caredesk.seen

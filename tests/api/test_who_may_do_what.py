@@ -3,11 +3,13 @@ driven by the same people with keys that hold every scope, so only the account's
 decide. The API must agree with the table (and so with the web) row by row."""
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from forum.models import Answer, Question
+from integrations import services as webhook_services
 from tests.api.conftest import any_scope_key
-from tests.factories import make_answer
+from tests.factories import CommunityManagerFactory, make_answer
 from tests.test_who_may_do_what import World, people, readme_table, restricted
 
 BODY = "A clearer text for this post, with the steps in order."
@@ -15,6 +17,13 @@ ASK = {
     "title": "My card is declined when renewing",
     "body": "The bank shows nothing at all.",
     "tags": ["billing"],
+}
+
+
+HELPDESK = {
+    "COMMONPLACE_HELPDESK": "generic",
+    "COMMONPLACE_HELPDESK_URL": "https://helpdesk.example.com/tickets",
+    "COMMONPLACE_HELPDESK_SECRET": "whsec_table",
 }
 
 
@@ -86,6 +95,7 @@ def while_suspended(w, caller) -> bool:
             caller.ok("post", f"{a(w.answer)}flag/", {"reason": "spam"}),
             caller.ok("post", f"{q(w.question)}close-vote/", {"reason": "off_topic"}),
             caller.ok("post", f"{q(w.question)}lock/"),
+            caller.ok("get", "/api/v1/webhooks/"),
         ]
     )
 
@@ -95,6 +105,40 @@ def while_silenced(w, caller) -> bool:
     return caller.ok("post", f"{a(w.answer)}comments/", {"body": "Which model?"}) or caller.ok(
         "patch", a(w.answer), {"body": BODY}
     )
+
+
+def same_for_each(*outcomes: bool) -> bool:
+    """A row that names several operations: the person may do all of them, or none."""
+    assert len(set(outcomes)) == 1, outcomes
+    return outcomes[0]
+
+
+def manages_webhooks(w, caller) -> bool:
+    """Register an endpoint, read an endpoint's delivery log, redeliver one of its deliveries.
+    Loopback addresses are allowed here (nothing is sent: no request's work is committed)."""
+    with override_settings(COMMONPLACE_OUTBOUND_ALLOW_PRIVATE=True):
+        owner = CommunityManagerFactory()
+        endpoint = webhook_services.endpoint_create(
+            actor=owner, url="http://127.0.0.1:9/hooks", event_types=["answer.created"]
+        )
+        delivery = webhook_services.endpoint_ping(actor=owner, endpoint=endpoint)
+        hook = f"/api/v1/webhooks/{endpoint.pk}/"
+        return same_for_each(
+            caller.ok("post", "/api/v1/webhooks/", {"url": endpoint.url, "event_types": ["flag.raised"]}),
+            caller.ok("get", f"{hook}deliveries/"),
+            caller.ok("post", f"{hook}deliveries/{delivery.pk}/redeliver/"),
+        )
+
+
+def opens_a_ticket_and_sees_it(w, caller) -> bool:
+    """With a helpdesk connected (without one, nobody opens tickets): ask for the follow-up's
+    ticket, then read its id and status on the follow-up."""
+    escalation = w.escalation()
+    with override_settings(**HELPDESK):
+        opened = caller.ok("post", f"/api/v1/escalations/{escalation.pk}/ticket/")
+        response = caller.client.get(f"/api/v1/escalations/{escalation.pk}/", **caller.headers)
+    seen = response.status_code == 200 and response.json()["ticket"] is not None
+    return same_for_each(opened, seen)
 
 
 def edits(method_status: int):
@@ -144,6 +188,12 @@ API_CHECKS = {
     "delete someone else's post": lambda w, c: c.ok("delete", a(w.answer)),
     "post, edit, vote, accept, flag or curate while suspended": while_suspended,
     "comment or edit while silenced (questions and answers wait for review)": while_silenced,
+    "take a thread to private follow-up": lambda w, c: c.ok(
+        "post", "/api/v1/escalations/", {"question_id": w.question.pk}
+    ),
+    "open a helpdesk ticket for a private follow-up, and see its id and status": opens_a_ticket_and_sees_it,
+    "see insights (the default, public)": lambda w, c: c.ok("get", "/api/v1/insights/"),
+    "manage webhooks (register endpoints, read their delivery log, redeliver)": manages_webhooks,
 }
 # Rows whose action has no door in this API (yet): each is decided on the web and in the console.
 NO_API_DOOR = {
@@ -153,8 +203,6 @@ NO_API_DOOR = {
     "decide an appeal of a serial-voting reversal",
     "curate the knowledge base",
     'say "I have this too"',
-    "take a thread to private follow-up",
-    "see insights (the default, public)",
     "open the console (/manage/)",
     "change the site's branding",
     "appoint or remove moderators and community managers",

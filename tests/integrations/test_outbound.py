@@ -91,6 +91,12 @@ def test_with_the_setting_on_loopback_is_reached(receiver, settings):
         ("ftp://example.com/x", "https://"),
         ("https:///nohost", "no host"),
         ("https://u:p@example.com/", "credentials"),
+        # What urlsplit or IDNA cannot read is a sentence too, never a server error.
+        ("http://[::1/hooks", "is not a valid address"),
+        ("http://example.com:99999/", "is not a valid address"),
+        ("http://example.com:port/", "is not a valid address"),
+        ("http://hooks..example.com/", "is not a valid host name"),
+        (f"http://{'a' * 64}.example.com/", "is not a valid host name"),
     ],
 )
 def test_addresses_a_form_refuses(url, message):
