@@ -434,6 +434,15 @@ CELERY_BEAT_SCHEDULE["insights-remind-escalations"] = {
     "schedule": 900.0,
 }
 
+# --- Members' data (the privacy app) --------------------------------------------------------
+
+# A copy of a member's data (/accounts/data/) is kept 7 days; this job deletes copies past them
+# and starts again a build whose message was lost (README, "Your data").
+CELERY_BEAT_SCHEDULE["privacy-sweep-exports"] = {
+    "task": "privacy.sweep_exports",
+    "schedule": 300.0,
+}
+
 # --- REST API (/api/v1/, the api app) --------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import branding_views, views, webhook_views
+from console import branding_views, export_views, views, webhook_views
 
 app_name = "console"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("members/<str:username>/", views.member_detail, name="member"),
     path("members/<str:username>/role/", views.member_role, name="member_role"),
     path("members/<str:username>/remove-spammer/", views.member_remove_spammer, name="remove_spammer"),
+    # Before the suspend/silence pattern below, which would take "export" for a kind.
+    path("members/<str:username>/export/", export_views.member_export, name="member_export"),
     path("members/<str:username>/<str:kind>/", views.member_restrict, name="member_restrict"),
     path("members/<str:username>/<str:kind>/lift/", views.member_lift, name="member_lift"),
     path("roles/", views.roles, name="roles"),

@@ -20,6 +20,9 @@ from console import selectors
 from console.forms import IntegrationAccountForm, MemberSearchForm, RemoveSpammerForm, RestrictForm, RoleForm
 from console.permissions import allow_manage_integrations, allow_manage_roles, allow_open_console
 from moderation import members
+from privacy.export_forms import MemberExportForm
+from privacy.export_permissions import can_export_member_data
+from privacy.export_selectors import exports_of_member_for
 
 KINDS = {"suspend": Restriction.Kind.SUSPEND, "silence": Restriction.Kind.SILENCE}
 DONE = {"suspend": "suspended", "silence": "silenced"}
@@ -84,7 +87,20 @@ def _member_page(request, member: User, *, status: int = 200, **forms):
         "can_remove_spammer": account_rules.can_remove_spammer(viewer, member),
     }
     context["can_restrict"] = not context["restrict_refusal"]
+    context.update(export_context(viewer, member, forms.get("export_form")))
     return _render(request, "console/member.html", "members", status=status, member=member, **context)
+
+
+def export_context(viewer, member: User, form: MemberExportForm | None) -> dict:
+    """The member page's "Copy of their data" section: community managers only, with the
+    copies of this member's data the viewer asked for (the only ones they may open)."""
+    if not can_export_member_data(viewer, member):
+        return {"can_export_data": False}
+    return {
+        "can_export_data": True,
+        "export_form": form or MemberExportForm(prefix="export"),
+        "exports": list(exports_of_member_for(member, viewer)[:5]),
+    }
 
 
 def _refusal(allow, *args) -> str:

@@ -39,6 +39,8 @@ ACTION_LABELS = {
     "webhook.disabled": "Webhook endpoint disabled",
     "webhook.enabled": "Webhook endpoint enabled",
     "webhook.deleted": "Webhook endpoint deleted",
+    # A community manager asking for a copy of a member's data (privacy/export_services.py).
+    "data_export.requested": "Copy of their data exported",
 }
 
 

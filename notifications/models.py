@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     ESCALATION = "escalation", "Private follow-ups still waiting for their outcome (staff)"
     ACCOUNT = "account", "My account: roles given or taken away, suspensions and silences"
     WEBHOOK = "webhook", "Webhook endpoints disabled after a day of failed deliveries (community managers)"
+    DATA_EXPORT = "data_export", "A copy of my data ready to download"
 
 
 class Frequency(models.TextChoices):
@@ -41,6 +42,8 @@ DEFAULT_FREQUENCY = {
     Kind.ACCOUNT: Frequency.IMMEDIATELY,
     # An integration that stopped receiving events is broken until someone looks: say so at once.
     Kind.WEBHOOK: Frequency.IMMEDIATELY,
+    # Asked for, and gone after 7 days: the link is worth having at once.
+    Kind.DATA_EXPORT: Frequency.IMMEDIATELY,
 }
 
 

@@ -8,3 +8,6 @@ class PrivacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "privacy"
     verbose_name = "Privacy"
+
+    def ready(self):
+        from privacy import export_tasks  # noqa: F401 (registers the export's Celery tasks)

@@ -49,6 +49,9 @@ class DataExport(models.Model):
     # Tries of the build task; after a few failures the export is marked failed, so a bug or a
     # broken row never blocks the member from asking again.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When the last try began: the sweep starts again a try that a lost message or a dead worker
+    # left pending.
+    started_at = models.DateTimeField(null=True, blank=True)
     archive = models.BinaryField(null=True, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
