@@ -9,6 +9,7 @@ from api import read_urls
 from api.errors import not_found
 from api.resources.answers import AnswerViewSet
 from api.resources.comments import CommentViewSet
+from api.resources.data_exports import DataExportViewSet
 from api.resources.questions import QuestionViewSet
 from api.resources.webhooks import WebhookViewSet
 
@@ -18,6 +19,7 @@ router.register("answers", AnswerViewSet, basename="answer")
 router.register("comments", CommentViewSet, basename="comment")
 read_urls.register(router)  # tags, search, profiles, the knowledge base, notifications, ...
 router.register("webhooks", WebhookViewSet, basename="webhook")  # community managers' endpoints
+router.register("data-exports", DataExportViewSet, basename="data-export")  # copies of members' data
 
 app_name = "api"
 urlpatterns = [

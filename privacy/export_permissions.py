@@ -22,12 +22,12 @@ def allow_export_own_data(user) -> None:
 can_export_own_data = boolean(allow_export_own_data)
 
 
-def allow_export_member_data(user, member) -> None:
-    """A community manager asking for a copy of another member's data."""
+def allow_export_member_data(user, member=None) -> None:
+    """A community manager asking for a copy of another member's data (`member`, once known)."""
     allow_signed_in(user, "Log in to export a member's data.")
     allow_participate(user)
     allow_community_manager(user, "Only community managers can export another member's data.")
-    if not member.is_active:
+    if member is not None and not member.is_active:
         raise PermissionDenied(f"{member.name}'s account is closed: there is no member to export.")
 
 

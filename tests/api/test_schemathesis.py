@@ -5,10 +5,10 @@ The schema is served by the app itself (/api/v1/schema/) and the requests go str
 WSGI application, inside this test's database transaction (so nothing after a commit runs: no
 webhook or helpdesk request leaves the machine). A seeded world gives every kind of path
 parameter real objects (SEEDED_IDS: questions, answers, comments, articles, the caller's own
-notifications, escalations, webhook endpoints and their deliveries, usernames, tag slugs), so
-reads return real objects and writes meet real rules; the caller is a staff member, moderator
-and community manager with a key of every scope, so every operation's success path can be
-reached (and its refusals too, as the generated input varies).
+notifications, escalations, webhook endpoints and their deliveries, copies of data, usernames,
+tag slugs), so reads return real objects and writes meet real rules; the caller is a staff
+member, moderator and community manager with a key of every scope, so every operation's success
+path can be reached (and its refusals too, as the generated input varies).
 """
 
 import re
@@ -34,6 +34,8 @@ from insights import services as insights_services
 from integrations import services as webhook_services
 from integrations.models import Attempt, EventType
 from notifications.models import Notification
+from privacy import export_services
+from privacy.models import DataExport
 from tests.api.conftest import any_scope_key
 from tests.factories import CommunityManagerFactory, UserFactory, make_answer, make_question
 from tests.kb.helpers import make_article
@@ -78,6 +80,10 @@ def seeded(db, settings):
     Attempt.objects.create(
         delivery=deliveries[0], number=1, started_at=timezone.now(), status_code=500, error=""
     )
+    # A copy of the caller's data ready to download, and one of a member's still being prepared.
+    ready = DataExport.objects.create(member=caller, requested_by=caller)
+    export_services.export_build(export_id=ready.pk)
+    pending = DataExport.objects.create(member=asker, requested_by=caller)
     SEEDED_IDS.clear()
     SEEDED_IDS.update(
         questions=[q.pk for q in [*questions, mine]],
@@ -90,6 +96,7 @@ def seeded(db, settings):
         deliveries=[{"id": d.endpoint_id, "delivery_id": d.pk} for d in deliveries],
         tags=["wifi", "billing"],
         users=[caller.username, asker.username],
+        **{"data-exports": [ready.pk, pending.pk]},
     )
     assert all(SEEDED_IDS.values()), SEEDED_IDS
     return {"token": any_scope_key(caller)}
