@@ -24,6 +24,7 @@ from insights.models import Escalation
 from integrations import permissions as integrations
 from kb import permissions as kb
 from moderation import permissions as moderation
+from privacy import export_permissions as export
 from tests.factories import (
     CommunityManagerFactory,
     ModeratorFactory,
@@ -215,6 +216,12 @@ CHECKS = {
         u, u, ["read", "write"]
     ),
     "create integration accounts and their API keys": lambda w, u: accounts.can_create_integration_account(u),
+    "ask for a copy of your own data, and download it (even while suspended)": lambda w, u: (
+        export.can_request_export(u, u) and export.can_request_export(restricted(u, "suspend"), u)
+    ),
+    "export a member's data (the copy opens only for whoever asked)": lambda w, u: export.can_request_export(
+        u, w.member
+    ),
     "post, edit, vote, accept, flag or curate while suspended": while_suspended,
     "comment or edit while silenced (questions and answers wait for review)": while_silenced,
 }

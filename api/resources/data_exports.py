@@ -35,8 +35,12 @@ class DataExportSerializer(serializers.Serializer):
     )
     requested_at = serializers.DateTimeField()
     ready_at = serializers.DateTimeField(allow_null=True)
-    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the copy is deleted: 7 days after ready_at.")
-    deleted_at = serializers.DateTimeField(allow_null=True, help_text="When the copy was deleted, once expired.")
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the copy is deleted: 7 days after ready_at."
+    )
+    deleted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the copy was deleted, once expired."
+    )
     size = serializers.SerializerMethodField()
     sha256 = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
@@ -57,12 +61,16 @@ class DataExportSerializer(serializers.Serializer):
         """The ZIP (read scope), while it can be downloaded; null otherwise."""
         if not export.is_downloadable():
             return None
-        return absolute(self.context.get("request"), reverse("api:data-export-download", kwargs={"pk": export.pk}))
+        return absolute(
+            self.context.get("request"), reverse("api:data-export-download", kwargs={"pk": export.pk})
+        )
 
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_web_url(self, export) -> str:
         """Its page on the site (only you can open it)."""
-        return absolute(self.context.get("request"), reverse("privacy:export_detail", kwargs={"pk": export.pk}))
+        return absolute(
+            self.context.get("request"), reverse("privacy:export_detail", kwargs={"pk": export.pk})
+        )
 
 
 class MemberExportInput(ObjectInput):
@@ -95,7 +103,9 @@ ONE_AT_A_TIME = (
 )
 REQUESTED = {
     201: DataExportSerializer,
-    200: OpenApiResponse(DataExportSerializer, description="The copy you already asked for. " + ONE_AT_A_TIME),
+    200: OpenApiResponse(
+        DataExportSerializer, description="The copy you already asked for. " + ONE_AT_A_TIME
+    ),
 }
 
 
@@ -124,7 +134,9 @@ class DataExportViewSet(PagedReads, viewsets.GenericViewSet):
 
     @extend_schema(summary="The copies of data you asked for (newest first)")
     def list(self, request):
-        return self.paged(export_selectors.exports_requested_by(request.user), people=lambda export: [export.member])
+        return self.paged(
+            export_selectors.exports_requested_by(request.user), people=lambda export: [export.member]
+        )
 
     @extend_schema(
         summary="Ask for a copy of your data",
@@ -181,5 +193,7 @@ class DataExportViewSet(PagedReads, viewsets.GenericViewSet):
         member = get_user_model().objects.filter(username=data["member"], is_active=True).first()
         if member is None:
             raise exceptions.ValidationError({"member": [f"No member is called “{data['member']}”."]})
-        export, created = export_services.export_request(member=member, actor=request.user, reason=data["reason"])
+        export, created = export_services.export_request(
+            member=member, actor=request.user, reason=data["reason"]
+        )
         return self.requested(export, created)

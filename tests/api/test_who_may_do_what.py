@@ -194,6 +194,12 @@ API_CHECKS = {
     "open a helpdesk ticket for a private follow-up, and see its id and status": opens_a_ticket_and_sees_it,
     "see insights (the default, public)": lambda w, c: c.ok("get", "/api/v1/insights/"),
     "manage webhooks (register endpoints, read their delivery log, redeliver)": manages_webhooks,
+    "ask for a copy of your own data, and download it (even while suspended)": lambda w, c: c.ok(
+        "post", "/api/v1/data-exports/"
+    ),
+    "export a member's data (the copy opens only for whoever asked)": lambda w, c: c.ok(
+        "post", "/api/v1/data-exports/for-member/", {"member": w.member.username, "reason": "Asked by email"}
+    ),
 }
 # Rows whose action has no door in this API (yet): each is decided on the web and in the console.
 NO_API_DOOR = {

@@ -290,5 +290,5 @@ def test_building_costs_the_same_queries_however_many_posts(db, commit):
         return len(captured)
 
     few, many = queries(member_with(1)), queries(member_with(4))
-    assert few == many
+    assert few == many, (few, many)
     assert many <= 45

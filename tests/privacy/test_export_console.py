@@ -40,7 +40,9 @@ def export_for_dana(client, casey, dana, django_capture_on_commit_callbacks):
 
 def test_the_member_page_offers_community_managers_an_export(client, casey, dana):
     page = client.get(PAGE).content.decode()
-    assert "Copy of their data" in page and f'action="{EXPORT}"' in page and "Export Dana Scully's data" in page
+    assert (
+        "Copy of their data" in page and f'action="{EXPORT}"' in page and "Export Dana Scully's data" in page
+    )
 
 
 def test_moderators_are_not_offered_it_and_are_refused(client, dana):

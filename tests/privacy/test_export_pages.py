@@ -126,7 +126,10 @@ def test_after_seven_days_the_link_says_the_copy_expired_and_a_new_one_can_be_as
     )
     response = client.get(download(export))
     assert response.status_code == 410
-    assert "This copy expired on" in response.content.decode() and "Ask for a new one" in response.content.decode()
+    assert (
+        "This copy expired on" in response.content.decode()
+        and "Ask for a new one" in response.content.decode()
+    )
     ask(member)
     assert DataExport.objects.filter(member=member).count() == 2
 
