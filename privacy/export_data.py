@@ -63,6 +63,17 @@ def username(user) -> str | None:
     return user.username if user is not None else None
 
 
+def values(row, *names: str) -> dict:
+    """The row's attributes by name, times written by `iso`."""
+    found = {name: getattr(row, name) for name in names}
+    return {name: iso(value) if isinstance(value, dt.datetime) else value for name, value in found.items()}
+
+
+def label_of(choices, value: str) -> str:
+    """A stored choice's label; a value no longer among the choices as it is."""
+    return choices(value).label if value in choices.values else value
+
+
 class Exporter:
     """Reads the member's data, file by file (`files()`), as the member may see it."""
 
@@ -184,45 +195,33 @@ class Exporter:
             for row in SocialAccount.objects.filter(user=self.member).order_by("pk")
         ]
 
-    def own_questions(self):
+    def mine(self, model, owner: str, *related: str, by: str = "created_at"):
+        """The member's rows of `model` (`owner` names the member's field), oldest first, with
+        the rows their references read selected in the same query."""
+        return model.objects.filter(**{owner: self.member}).select_related(*related).order_by(by, "pk")
+
+    def posts(self, model, *related: str):
         revisions = Prefetch(
             "revisions", queryset=Revision.objects.select_related("editor").order_by("number")
         )
-        return (
-            Question.objects.filter(author=self.member)
-            .select_related("accepted_answer__question")
-            .prefetch_related("tags", revisions)
-            .order_by("created_at", "pk")
-        )
+        return self.mine(model, "author", *related).prefetch_related(revisions)
+
+    def own_questions(self):
+        return self.posts(Question, "accepted_answer__question").prefetch_related("tags")
 
     def own_answers(self):
-        revisions = Prefetch(
-            "revisions", queryset=Revision.objects.select_related("editor").order_by("number")
-        )
-        return (
-            Answer.objects.filter(author=self.member)
-            .select_related("question")
-            .prefetch_related(revisions)
-            .order_by("created_at", "pk")
-        )
+        return self.posts(Answer, "question")
 
     def question(self, question: Question) -> dict:
         return {
-            "id": question.pk,
-            "title": question.title,
+            **values(question, "id", "title"),
             "url": link(question.get_absolute_url()),
             "body": question.body,
             "tags": sorted(tag.name for tag in question.tags.all()),
             "state": self.state(question),
-            "created_at": iso(question.created_at),
-            "edited_at": iso(question.edited_at),
-            "score": question.score,
-            "answer_count": question.answer_count,
-            "view_count": question.view_count,
+            **values(question, "created_at", "edited_at", "score", "answer_count", "view_count"),
             "accepted_answer": self.reference(question.accepted_answer),
-            "closed_at": iso(question.closed_at),
-            "close_reason": question.close_reason,
-            "locked_at": iso(question.locked_at),
+            **values(question, "closed_at", "close_reason", "locked_at"),
             "markdown_file": question_markdown_path(question),
             "revisions": self.revisions(question),
         }
@@ -234,20 +233,13 @@ class Exporter:
             "question": self.reference(answer.question),
             "body": answer.body,
             "state": self.state(answer),
-            "created_at": iso(answer.created_at),
-            "edited_at": iso(answer.edited_at),
-            "score": answer.score,
+            **values(answer, "created_at", "edited_at", "score"),
             "accepted": answer.question.accepted_answer_id == answer.pk,
             "markdown_file": answer_markdown_path(answer),
             "revisions": self.revisions(answer),
         }
 
     def comments(self) -> list[dict]:
-        rows = (
-            Comment.objects.filter(author=self.member)
-            .select_related("question", "answer__question")
-            .order_by("created_at", "pk")
-        )
         return [
             {
                 "id": comment.pk,
@@ -257,151 +249,95 @@ class Exporter:
                 "state": self.state(comment),
                 "created_at": iso(comment.created_at),
             }
-            for comment in rows
+            for comment in self.mine(Comment, "author", *POST_LINEAGE)
         ]
+
+    def words(self, post, edit) -> dict:
+        """An edit's title, body, tags and summary: only while the member may see its post."""
+        if not self.shown(post):
+            return {}
+        return {**values(edit, "title", "body"), "tags": edit.tags.split(), "summary": edit.summary}
 
     def edits(self) -> list[dict]:
         """Revisions the member wrote of other people's posts (their own posts carry theirs)."""
         rows = (
-            Revision.objects.filter(editor=self.member)
+            self.mine(Revision, "editor", *POST_LINEAGE)
             .exclude(question__author=self.member)
             .exclude(answer__author=self.member)
-            .select_related(*POST_LINEAGE)
-            .order_by("created_at", "pk")
         )
-        edits = []
-        for revision in rows:
-            post = revision.question or revision.answer
-            edit = {
-                "post": self.reference(post),
-                "number": revision.number,
-                "created_at": iso(revision.created_at),
+        return [
+            {
+                "post": self.reference(revision.question or revision.answer),
+                **values(revision, "number", "created_at"),
+                **self.words(revision.question or revision.answer, revision),
             }
-            if self.shown(post):
-                edit |= {
-                    "title": revision.title,
-                    "body": revision.body,
-                    "tags": revision.tags.split(),
-                    "summary": revision.summary,
-                }
-            edits.append(edit)
-        return edits
+            for revision in rows
+        ]
 
     def suggested_edits(self) -> list[dict]:
-        rows = (
-            SuggestedEdit.objects.filter(editor=self.member)
-            .select_related(*POST_LINEAGE)
-            .order_by("created_at", "pk")
-        )
-        suggestions = []
-        for suggestion in rows:
-            post = suggestion.post
-            row = {
-                "post": self.reference(post),
-                "status": suggestion.status,
-                "created_at": iso(suggestion.created_at),
-                "reviewed_at": iso(suggestion.reviewed_at),
-                "review_reason": suggestion.review_reason,
+        return [
+            {
+                "post": self.reference(suggestion.post),
+                **values(suggestion, "status", "created_at", "reviewed_at", "review_reason"),
+                **self.words(suggestion.post, suggestion),
             }
-            if self.shown(post):
-                row |= {
-                    "title": suggestion.title,
-                    "body": suggestion.body,
-                    "tags": suggestion.tags.split(),
-                    "summary": suggestion.summary,
-                }
-            suggestions.append(row)
-        return suggestions
+            for suggestion in self.mine(SuggestedEdit, "editor", *POST_LINEAGE)
+        ]
 
     def votes(self) -> list[dict]:
-        rows = (
-            Vote.objects.filter(voter=self.member).select_related(*POST_LINEAGE).order_by("created_at", "pk")
-        )
         return [
             {
                 "post": self.reference(vote.question or vote.answer),
-                "value": vote.value,
-                "created_at": iso(vote.created_at),
-                "updated_at": iso(vote.updated_at),
+                **values(vote, "value", "created_at", "updated_at"),
             }
-            for vote in rows
+            for vote in self.mine(Vote, "voter", *POST_LINEAGE)
         ]
 
     def close_votes(self) -> list[dict]:
-        rows = (
-            CloseVote.objects.filter(voter=self.member)
-            .select_related("question", "duplicate_of")
-            .order_by("created_at", "pk")
-        )
         return [
             {
                 "question": self.reference(vote.question),
-                "kind": vote.kind,
-                "reason": vote.reason,
+                **values(vote, "kind", "reason"),
                 "duplicate_of": self.reference(vote.duplicate_of),
-                "created_at": iso(vote.created_at),
-                "cleared_at": iso(vote.cleared_at),
+                **values(vote, "created_at", "cleared_at"),
             }
-            for vote in rows
+            for vote in self.mine(CloseVote, "voter", "question", "duplicate_of")
         ]
 
     def flags(self) -> list[dict]:
         """The member's own flags, with their own words (nobody else's flag is in the archive)."""
-        rows = (
-            Flag.objects.filter(flagger=self.member)
-            .select_related(*ANY_POST_LINEAGE, "duplicate_of")
-            .order_by("created_at", "pk")
-        )
         return [
             {
                 "post": self.reference(flag.post),
                 "reason": flag.reason,
-                "reason_label": FlagReason(flag.reason).label
-                if flag.reason in FlagReason.values
-                else flag.reason,
+                "reason_label": label_of(FlagReason, flag.reason),
                 "text": flag.text,
                 "duplicate_of": self.reference(flag.duplicate_of),
-                "status": flag.status,
-                "created_at": iso(flag.created_at),
-                "handled_at": iso(flag.handled_at),
-                "outcome": flag.outcome,
+                **values(flag, "status", "created_at", "handled_at", "outcome"),
             }
-            for flag in rows
+            for flag in self.mine(Flag, "flagger", *ANY_POST_LINEAGE, "duplicate_of")
         ]
 
     def me_toos(self) -> list[dict]:
-        rows = MeToo.objects.filter(user=self.member).select_related("question").order_by("created_at", "pk")
-        return [{"question": self.reference(row.question), "created_at": iso(row.created_at)} for row in rows]
+        return [
+            {"question": self.reference(row.question), "created_at": iso(row.created_at)}
+            for row in self.mine(MeToo, "user", "question")
+        ]
 
     def ledger(self) -> list[dict]:
         """Every line of the member's reputation ledger, oldest first. Who voted is not said (the
         site never says it either)."""
-        rows = (
-            LedgerEntry.objects.filter(user=self.member)
-            .select_related(*POST_LINEAGE)
-            .order_by("occurred_at", "pk")
-        )
         return [
             {
-                "id": entry.pk,
-                "amount": entry.amount,
-                "rule": entry.rule,
-                "rule_label": entry.rule_label,
-                "reason": entry.reason,
+                **values(entry, "id", "amount", "rule", "rule_label", "reason"),
                 "post": self.reference(entry.post),
                 "reverses": entry.reverses_id,
-                "occurred_at": iso(entry.occurred_at),
-                "recorded_at": iso(entry.recorded_at),
+                **values(entry, "occurred_at", "recorded_at"),
             }
-            for entry in rows
+            for entry in self.mine(LedgerEntry, "user", *POST_LINEAGE, by="occurred_at")
         ]
 
     def badges(self) -> list[dict]:
-        rows = (
-            BadgeAward.objects.filter(user=self.member)
-            .select_related("answer__question")
-            .order_by("awarded_at", "pk")
-        )
         return [
             {
                 "badge": award.badge,
@@ -409,45 +345,31 @@ class Exporter:
                 "awarded_at": iso(award.awarded_at),
                 "for": self.reference(award.answer),
             }
-            for award in rows
+            for award in self.mine(BadgeAward, "user", "answer__question", by="awarded_at")
         ]
 
     def appeals(self) -> list[dict]:
-        rows = ReversalAppeal.objects.filter(member=self.member).order_by("created_at", "pk")
         return [
-            {
-                "text": appeal.text,
-                "status": appeal.status,
-                "created_at": iso(appeal.created_at),
-                "decided_at": iso(appeal.decided_at),
-                "note": appeal.note,
-            }
-            for appeal in rows
+            values(appeal, "text", "status", "created_at", "decided_at", "note")
+            for appeal in self.mine(ReversalAppeal, "member")
         ]
 
     def notifications(self) -> list[dict]:
         """The member's inbox. One about a post the member may no longer see keeps its kind and
         dates, not its words or link."""
-        rows = (
-            Notification.objects.filter(recipient=self.member)
-            .select_related("actor", *ANY_POST_LINEAGE, "comment")
-            .order_by("created_at", "pk")
-        )
         items = []
-        for row in rows:
+        for row in self.mine(Notification, "recipient", "actor", *ANY_POST_LINEAGE):
             posts = [post for post in (row.comment, row.answer, row.question) if post is not None]
             withheld = any(not self.shown(post) for post in posts)
             items.append(
                 {
                     "kind": row.kind,
-                    "kind_label": Kind(row.kind).label if row.kind in Kind.values else row.kind,
+                    "kind_label": label_of(Kind, row.kind),
                     "text": None if withheld else row.text,
                     "url": None if withheld else link(row.url),
                     "withheld": "about a post you can no longer see" if withheld else None,
                     "actor": username(row.actor),
-                    "created_at": iso(row.created_at),
-                    "read_at": iso(row.read_at),
-                    "emailed_at": iso(row.emailed_at),
+                    **values(row, "created_at", "read_at", "emailed_at"),
                 }
             )
         return items
@@ -455,7 +377,6 @@ class Exporter:
     def preferences(self) -> dict:
         chosen = set(EmailPreference.objects.filter(user=self.member).values_list("kind", flat=True))
         frequencies = frequencies_for(self.member)
-        tags = TagPreference.objects.filter(user=self.member).select_related("tag").order_by("tag__name")
         return {
             "email": [
                 {
@@ -469,115 +390,72 @@ class Exporter:
             ],
             "tags": [
                 {"tag": row.tag.name, "slug": row.tag.slug, "mode": row.mode, "since": iso(row.created_at)}
-                for row in tags
+                for row in self.mine(TagPreference, "user", "tag", by="tag__name")
             ],
         }
 
     def watches(self) -> list[dict]:
-        rows = (
-            QuestionWatch.objects.filter(user=self.member)
-            .select_related("question")
-            .order_by("created_at", "pk")
-        )
         return [
             {"question": self.reference(row.question), "source": row.source, "since": iso(row.created_at)}
-            for row in rows
+            for row in self.mine(QuestionWatch, "user", "question")
         ]
 
     def api_keys(self) -> list[dict]:
         """What a key is called and does, and when it was used: never its secret, hash or prefix."""
-        rows = (
-            ApiKey.objects.filter(owner=self.member).select_related("created_by").order_by("created_at", "pk")
-        )
         return [
             {
                 "name": key.name,
                 "scopes": key.scope_labels(),
                 "created_at": iso(key.created_at),
                 "created_by": username(key.created_by),
-                "last_used_at": iso(key.last_used_at),
-                "expires_at": iso(key.expires_at),
-                "revoked_at": iso(key.revoked_at),
+                **values(key, "last_used_at", "expires_at", "revoked_at"),
             }
-            for key in rows
+            for key in self.mine(ApiKey, "owner", "created_by")
         ]
 
     def webhooks(self) -> list[dict]:
         """Webhook endpoints the member registered (community managers), never their secrets."""
-        rows = WebhookEndpoint.objects.filter(owner=self.member).order_by("created_at", "pk")
         return [
             {
-                "id": endpoint.pk,
-                "url": endpoint.url,
-                "description": endpoint.description,
+                **values(endpoint, "id", "url", "description"),
                 "event_types": list(endpoint.event_types),
-                "active": endpoint.active,
-                "created_at": iso(endpoint.created_at),
-                "disabled_at": iso(endpoint.disabled_at),
-                "disabled_reason": endpoint.disabled_reason,
+                **values(endpoint, "active", "created_at", "disabled_at", "disabled_reason"),
             }
-            for endpoint in rows
+            for endpoint in self.mine(WebhookEndpoint, "owner")
         ]
 
     def moderation_actions(self) -> list[dict]:
         """The audit log's lines where the member acted (moderators, community managers)."""
-        rows = (
-            ModerationAction.objects.filter(moderator=self.member)
-            .select_related("question")
-            .order_by("created_at", "pk")
-        )
         return [
             {
                 "action": row.action,
                 "label": action_label(row.action),
-                "target_type": row.target_type,
-                "target_id": row.target_id,
+                **values(row, "target_type", "target_id"),
                 "question": self.reference(row.question),
-                "reason": row.reason,
-                "public_note": row.public_note,
-                "before": row.before,
-                "after": row.after,
-                "created_at": iso(row.created_at),
+                **values(row, "reason", "public_note", "before", "after", "created_at"),
             }
-            for row in rows
+            for row in self.mine(ModerationAction, "moderator", "question")
         ]
 
     def restrictions(self) -> list[dict]:
-        rows = (
-            Restriction.objects.filter(user=self.member)
-            .select_related("imposed_by", "lifted_by")
-            .order_by("starts_at", "pk")
-        )
         return [
             {
-                "kind": row.kind,
-                "reason": row.reason,
-                "starts_at": iso(row.starts_at),
-                "ends_at": iso(row.ends_at),
+                **values(row, "kind", "reason", "starts_at", "ends_at"),
                 "imposed_by": username(row.imposed_by),
                 "lifted_at": iso(row.lifted_at),
                 "lifted_by": username(row.lifted_by),
             }
-            for row in rows
+            for row in self.mine(Restriction, "user", "imposed_by", "lifted_by", by="starts_at")
         ]
 
     def escalations(self) -> list[dict]:
         """Threads the member (staff) took to private follow-up; everything here is public."""
-        rows = (
-            Escalation.objects.filter(opened_by=self.member)
-            .select_related("question")
-            .order_by("opened_at", "pk")
-        )
         return [
             {
                 "question": self.reference(row.question),
-                "state": row.state,
-                "note": row.note,
-                "opened_at": iso(row.opened_at),
-                "outcome": row.outcome,
-                "outcome_at": iso(row.outcome_at),
+                **values(row, "state", "note", "opened_at", "outcome", "outcome_at"),
             }
-            for row in rows
+            for row in self.mine(Escalation, "opened_by", "question", by="opened_at")
         ]
 
 

@@ -11,15 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_console_journey import open_console
-from tests.e2e.test_question_journey import log_in, log_out
+from tests.e2e.test_question_journey import from_account_menu, log_in, log_out
 from tests.factories import CommunityManagerFactory, UserFactory, make_question
-
-
-def open_your_data(journey) -> None:
-    account = journey.page.get_by_role("navigation", name="Account")
-    account.locator("summary").click()
-    with journey.navigates():
-        account.get_by_role("link", name="Your data").click()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,7 +22,7 @@ def test_a_member_downloads_a_copy_of_their_data(journey):
     page = journey.page
 
     log_in(journey, "alice")
-    open_your_data(journey)
+    from_account_menu(journey, "Your data")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your data")
     with journey.navigates():
         page.get_by_role("button", name="Ask for a copy of my data").click()
@@ -50,7 +43,7 @@ def test_a_member_downloads_a_copy_of_their_data(journey):
         page.get_by_role("link", name="A copy of your data is ready to download").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("A copy of your data")
 
-    open_your_data(journey)
+    from_account_menu(journey, "Your data")
     expect(page.get_by_role("button", name="Ask for a copy of my data")).to_have_count(0)
     expect(page.get_by_role("link", name="Download the ZIP of your data")).to_be_visible()
     log_out(journey)

@@ -21,11 +21,16 @@ def log_in(journey, username: str) -> None:
         journey.page.get_by_role("button", name="Sign in").click()
 
 
-def log_out(journey) -> None:
+def from_account_menu(journey, name: str, role: str = "link") -> None:
+    """Open the user menu and follow one of its links (or press its button)."""
     account = journey.page.get_by_role("navigation", name="Account")
     account.locator("summary").click()
     with journey.navigates():
-        account.get_by_role("button", name="Log out").click()
+        account.get_by_role(role, name=name).click()
+
+
+def log_out(journey) -> None:
+    from_account_menu(journey, "Log out", role="button")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -90,6 +90,15 @@ def everything(commit, *, member=None) -> World:
     )
     commit(forum.answer_accept_toggle, answer=world.own_answer, user=bob)
     commit(forum.comment_create, post=world.bobs_question, author=member, body="Which card did you use?")
+    answer_of_bob = make_answer(
+        world.own_question, author=bob, body="Reboot the router and wait ten minutes."
+    )
+    commit(
+        forum.answer_edit,
+        answer=answer_of_bob,
+        editor=member,
+        body="Reboot the router, then wait ten minutes.",
+    )
     commit(forum.vote_cast, voter=member, post=world.bobs_question, value=1)
     commit(forum.vote_cast, voter=bob, post=world.own_question, value=1)
     CloseVote.objects.create(
@@ -114,6 +123,15 @@ def everything(commit, *, member=None) -> World:
         author=bob, title=DELETED_TITLE, body=DELETED_BODY, tags=("billing",)
     )
     commit(forum.vote_cast, voter=member, post=world.deleted_question, value=1)
+    commit(
+        forum.question_edit,
+        question=world.deleted_question,
+        editor=member,
+        title=DELETED_TITLE,
+        body=DELETED_BODY + " Edited for clarity by Alice.",
+        tags=["billing"],
+        summary="Clarity",
+    )
     flag = commit(
         flags.flag_create,
         flagger=member,

@@ -188,6 +188,14 @@ def test_activity_files(world, files):
     assert flag["post"]["visible"] is False
     [me_too] = json_of(files, "me_too.json")
     assert me_too["question"]["id"] == world.bobs_question.pk
+    # Edits of other people's posts (not their own: those are in their posts' revisions); the
+    # one of a post since deleted keeps its number and date, not its words.
+    visible, deleted = json_of(files, "edits.json")
+    assert (
+        visible["body"] == "Reboot the router, then wait ten minutes." and visible["post"]["kind"] == "answer"
+    )
+    assert visible["number"] == 2 and visible["tags"] == []
+    assert deleted["post"]["visible"] is False and "body" not in deleted and deleted["number"] == 2
     [edit] = json_of(files, "suggested_edits.json")
     assert (
         edit["body"] == "A clearer version of Bob's question, with the dates." and edit["status"] == "pending"
