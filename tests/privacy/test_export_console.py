@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from moderation.models import ModerationAction
 from notifications.models import Kind, Notification
+from privacy import export_services
 from privacy.models import DataExport
 from tests.factories import CommunityManagerFactory, ModeratorFactory, UserFactory, make_question
 
@@ -95,3 +96,14 @@ def test_a_second_export_while_one_is_ready_links_to_it(client, export_for_dana,
 def test_the_audit_log_names_the_action(client, export_for_dana):
     page = client.get("/moderation/log/").content.decode()
     assert "Copy of their data exported" in page
+
+
+def test_the_member_page_lists_the_copies_in_one_query(
+    client, casey, dana, commit, django_assert_max_num_queries
+):
+    for _ in range(3):
+        export, _ = commit(export_services.export_request, member=dana, actor=casey, reason=REASON)
+        DataExport.objects.filter(pk=export.pk).update(state=DataExport.State.EXPIRED, archive=None)
+    with django_assert_max_num_queries(11):
+        response = client.get(PAGE)
+    assert response.content.decode().count("Expired and deleted") == 3
