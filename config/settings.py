@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "console",
     "integrations",
     "helpdesk",
+    "privacy",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, vendored: the docs page loads nothing from a CDN

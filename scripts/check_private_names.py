@@ -28,6 +28,7 @@ APPS = (
     "kb",
     "moderation",
     "notifications",
+    "privacy",
     "reputation",
 )
 
