@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("privacy.urls")),
     path("", include("forum.urls")),
     path("", include("reputation.urls")),
     path("moderation/", include("moderation.urls")),
