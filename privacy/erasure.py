@@ -227,6 +227,9 @@ def _scrub_rows(member: User, was: Identity, scrubber: Scrubber) -> None:
     """What other rows say about the person, rewritten (the SCRUB relations, and text anywhere
     that names their username or address). Runs after the account is anonymised."""
     text, data = scrubber.text, scrubber.data
+    # The audit log names its targets by model name, as ContentType does.
+    types = ContentType.objects.get_for_models(User, WebhookEndpoint)
+    member_type, endpoint_type = types[User], types[WebhookEndpoint]
     _rewrite(Restriction.objects.filter(Q(user=member) | was.mentioned_in("reason")), text, "reason")
     Flag.objects.filter(flagger=member).exclude(text="").update(text="")
     _rewrite(Flag.objects.filter(was.mentioned_in("text")), text, "text")
@@ -246,7 +249,7 @@ def _scrub_rows(member: User, was: Identity, scrubber: Scrubber) -> None:
     _rewrite(
         ModerationAction.objects.filter(
             Q(moderator=member)
-            | Q(target_type=User._meta.model_name, target_id=member.pk)
+            | Q(target_type=member_type.model, target_id=member.pk)
             | was.mentioned_in("reason")
             | was.mentioned_in("public_note")
         ),
@@ -257,7 +260,7 @@ def _scrub_rows(member: User, was: Identity, scrubber: Scrubber) -> None:
         "after",
     )
     disabled_by_them = ModerationAction.objects.filter(
-        moderator=member, target_type=WebhookEndpoint._meta.model_name
+        moderator=member, target_type=endpoint_type.model
     ).values("target_id")
     _rewrite(
         WebhookEndpoint.objects.filter(
@@ -284,7 +287,6 @@ def _scrub_rows(member: User, was: Identity, scrubber: Scrubber) -> None:
     _rewrite(Attempt.objects.filter(delivery__event__in=events), text, "response_excerpt")
     # Top helpers, per period and tag: a handful of rows, rewritten until the next computation.
     _rewrite(InsightSnapshot.objects.all(), lambda value: data(value, free_text=False), "data")
-    member_type = ContentType.objects.get_for_model(User)
     LogEntry.objects.filter(content_type=member_type, object_id=str(member.pk)).update(
         object_repr=str(member)[:200]
     )
