@@ -390,8 +390,7 @@ def account_erase(*, member: User, actor: User, delete_posts: bool = False, reas
             except PermissionDenied:  # it gained an accepted or up-voted answer meanwhile: it stays
                 continue
     locked = User.objects.select_for_update(no_key=True).get(pk=member.pk)
-    if locked.erased_at is not None:  # erased by another request meanwhile
-        raise PermissionDenied("This account is already erased.")
+    account_rules.allow_erase_account(actor, locked)  # again, locked: erased or appointed meanwhile
     was = Identity.of(locked)
     now = timezone.now()
     _delete_related(locked)

@@ -6,10 +6,11 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import ratelimit
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from allauth.socialaccount.providers.base.constants import AuthAction
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 
 from moderation.members import REASON_MAX
 
@@ -46,10 +47,14 @@ def recent_provider_login(request, member) -> dict | None:
 
 def provider_confirmations(request, member) -> list[tuple[str, str]]:
     """(provider name, where its button posts) for each login the member's account has: logging
-    in with it again, asking the provider to make them sign in afresh, brings them back here."""
+    in with it again, asking the provider to make them sign in afresh, brings them back here.
+    A provider the site no longer offers (its settings removed) has no button."""
     found = []
     for account in SocialAccount.objects.filter(user=member).order_by("pk"):
-        provider = account.get_provider(request)
+        try:
+            provider = account.get_provider(request)
+        except (SocialApp.DoesNotExist, ImproperlyConfigured):
+            continue
         params = {"action": AuthAction.REAUTHENTICATE}
         if isinstance(provider, OpenIDConnectProvider):
             params["auth_params"] = "prompt=login"  # OpenID Connect's "sign in again"

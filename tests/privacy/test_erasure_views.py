@@ -2,6 +2,7 @@
 /manage/members/<username>/erase/ (a community manager, with a reason)."""
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user
 from django.contrib.sessions.models import Session
 
@@ -165,6 +166,19 @@ def test_a_suspended_member_can_still_delete_their_account(client, poster, commi
 
     assert answer.status_code == 302
     assert User.objects.get(pk=poster.pk).erased_at is not None
+
+
+def test_without_a_password_or_a_provider_still_offered_the_member_is_told_to_set_a_password(client, poster):
+    poster.set_unusable_password()
+    poster.save()
+    SocialAccount.objects.create(user=poster, provider="github", uid="1")  # GitHub no longer configured
+    client.force_login(poster)
+
+    page = client.get(PAGE).content.decode()
+    refused = client.post(PAGE, {"confirm": "on"})
+
+    assert 'href="/accounts/password/set/">Set a password</a>' in page
+    assert refused.status_code == 400 and User.objects.get(pk=poster.pk).is_active
 
 
 def test_the_last_community_manager_is_told_why_not(client):
