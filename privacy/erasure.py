@@ -177,8 +177,8 @@ class Scrubber:
         return self.pattern.sub(lambda match: self.replacements[int(match.lastgroup[1:])], value)
 
     def data(self, value, *, free_text: bool = True):
-        """JSON-shaped data. With free_text=False only people and profile addresses change (the
-        webhook copy of a post's body stays as the post does)."""
+        """JSON-shaped data, or a plain string. With free_text=False only people and profile
+        addresses change (the webhook copy of a post's body stays as the post does)."""
         if isinstance(value, dict):
             if str(value.get("username", "")).lower() == self.was.username.lower():
                 return self.person(value, free_text=free_text)
@@ -253,7 +253,7 @@ def _scrub_rows(member: User, was: Identity, scrubber: Scrubber) -> None:
             | was.mentioned_in("reason")
             | was.mentioned_in("public_note")
         ),
-        lambda value: data(value) if isinstance(value, dict) else text(value),
+        data,
         "reason",
         "public_note",
         "before",
@@ -274,7 +274,7 @@ def _scrub_rows(member: User, was: Identity, scrubber: Scrubber) -> None:
         HelpdeskTicket.objects.filter(
             Q(opened_by=member) | Q(escalation__opened_by=member) | Q(escalation__question__author=member)
         ),
-        lambda value: data(value) if isinstance(value, dict) else text(value),
+        data,
         "request",
         "last_error",
         "pending_outcome",
@@ -396,13 +396,13 @@ def account_erase(*, member: User, actor: User, delete_posts: bool = False, reas
     _delete_related(locked)
     _delete_sessions(locked)
     _anonymise(locked, now)
-    _scrub_rows(locked, was, Scrubber(was, locked))
-    reason = Scrubber(was, locked).text(reason)
+    scrubber = Scrubber(was, locked)
+    _scrub_rows(locked, was, scrubber)
     audit.record(
         moderator=locked if actor.pk == member.pk else actor,
         action=ERASED,
         target=locked,
-        reason=reason,
+        reason=scrubber.text(reason),
         after={"username": locked.username, "posts_deleted": deleted},
         notify_author=False,
     )
