@@ -8,10 +8,10 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
-from django.core.exceptions import DisallowedHost, PermissionDenied
+from django.core.exceptions import DisallowedHost, PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 
-from accounts.models import User
+from accounts.models import RESERVED_USERNAME_MESSAGE, User, is_reserved_username
 from accounts.permissions import allow_sign_up
 from branding.email import email_context, from_email, subject_prefix
 from branding.selectors import current as current_brand
@@ -46,6 +46,13 @@ class BrandedSite:
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return sign_up_is_open(request)
+
+    def clean_username(self, username, shallow=False):
+        """Erased accounts keep usernames of their own kind (former-member-<number>)."""
+        username = super().clean_username(username, shallow=shallow)
+        if is_reserved_username(username):
+            raise ValidationError(RESERVED_USERNAME_MESSAGE)
+        return username
 
     # --- Account emails (confirmation, password reset, ...) carry the site's branding ---------
 

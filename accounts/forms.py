@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from accounts.models import ApiKey, User
+from accounts.models import ERASED_DISPLAY_NAME_PREFIX, ApiKey, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -20,7 +20,10 @@ class ProfileForm(forms.ModelForm):
 
     def clean_display_name(self) -> str:
         # Collapse runs of white space so a name cannot impersonate layout.
-        return " ".join(self.cleaned_data["display_name"].split())
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if name.lower().startswith(ERASED_DISPLAY_NAME_PREFIX):
+            raise forms.ValidationError("Names starting with “former member” are kept for erased accounts.")
+        return name
 
 
 # An expiry is the default: a key forgotten in a script should not work for ever.

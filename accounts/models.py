@@ -20,6 +20,16 @@ ROLE_GROUPS = {MODERATORS_GROUP: "moderator", COMMUNITY_MANAGERS_GROUP: "communi
 # Restriction row keeps `ends_at` empty), so one comparison with "now" settles every request
 # without a query. Discourse keeps "forever" the same way (a date a thousand years on).
 INDEFINITELY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+# An erased account keeps its row (its posts, votes and ledger lines point at it) under this
+# name and the member's number (privacy/erasure.py); nobody else may take such a username.
+ERASED_USERNAME_PREFIX = "former-member-"
+ERASED_DISPLAY_NAME_PREFIX = "former member "
+RESERVED_USERNAME_MESSAGE = "Usernames starting with “former-member-” are kept for erased accounts."
+
+
+def is_reserved_username(username: str) -> bool:
+    """Usernames of erased accounts' kind, which sign-up and the console refuse."""
+    return username.strip().lower().startswith(ERASED_USERNAME_PREFIX)
 
 
 def until_in_force(until) -> bool:
@@ -55,6 +65,9 @@ class User(AbstractUser):
         editable=False,
         help_text="An integration account, created in the console to act through the API.",
     )
+    # When the account was erased (privacy/erasure.py): the row stays, anonymised, so the posts,
+    # votes and ledger lines that point at it keep every other member's reputation exact.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -79,6 +92,10 @@ class User(AbstractUser):
         return self.is_active and (
             self.is_superuser or any(group.name == COMMUNITY_MANAGERS_GROUP for group in self.groups.all())
         )
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_suspended(self) -> bool:

@@ -66,6 +66,16 @@ def boolean(allow: Callable[..., None]) -> Callable[..., bool]:
     return can
 
 
+def refusal(allow: Callable[..., None], *args, **kwargs) -> str:
+    """The sentence `allow` refuses with, or "" when it lets the action through: for a page that
+    shows why a form is not offered."""
+    try:
+        allow(*args, **kwargs)
+    except PermissionDenied as refused:
+        return str(refused)
+    return ""
+
+
 def allow_edit_profile(user, member) -> None:
     allow_signed_in(user, "Log in to edit your profile.")
     allow_participate(user)
@@ -264,3 +274,41 @@ def allow_create_integration_account(user) -> None:
 can_manage_api_keys = boolean(allow_manage_api_keys)
 can_create_api_key = boolean(allow_create_api_key)
 can_create_integration_account = boolean(allow_create_integration_account)
+
+
+# --- Erasing an account (privacy/erasure.py does it) -------------------------------------------
+
+
+def allow_erase_account(user, member) -> None:
+    """Members erase their own account (the page asks for their password, or a fresh login with
+    their provider, first); a suspension does not stop them, since the right to erasure is not a
+    way of taking part. Community managers erase other members' accounts, as they remove
+    spammers, but never a community manager's (take the role away first) nor a superuser's
+    (whose flag only the server's operator sets). The last community manager cannot go, or
+    nobody could run the site."""
+    allow_signed_in(user, "Log in to delete your account.")
+    if member.erased_at is not None:
+        raise PermissionDenied("This account is already erased.")
+    if member.pk == user.pk:
+        if member.is_superuser:
+            raise PermissionDenied(
+                "A superuser's account can't be deleted here: whoever runs the server takes the "
+                "superuser flag away first (Django's admin or the shell)."
+            )
+        if is_community_manager(member) and not other_community_managers(member):
+            raise PermissionDenied(
+                "You are the last community manager: appoint another before you delete your "
+                "account, or nobody could run the site."
+            )
+        return
+    allow_community_manager(user, "Only community managers can erase someone else's account.")
+    allow_participate(user)
+    if member.is_superuser:
+        raise PermissionDenied("Nobody can erase a superuser's account here.")
+    if is_community_manager(member):
+        raise PermissionDenied(
+            f"{member.name} is a community manager: remove that role before erasing their account."
+        )
+
+
+can_erase_account = boolean(allow_erase_account)

@@ -28,8 +28,11 @@ def mark_moderators(users: Iterable[User]) -> None:
 
 
 def member_get(username: str) -> User:
-    """A member by username, as their public pages show them: a closed account is a 404."""
-    return get_object_or_404(User, username=username, is_active=True)
+    """A member by username, as their public pages show them: a closed account is a 404, except
+    an erased one, whose posts and ledger stay public under its anonymous name."""
+    return get_object_or_404(
+        User.objects.filter(Q(is_active=True) | Q(erased_at__isnull=False)), username=username
+    )
 
 
 def roles_of(member: User) -> list[str]:

@@ -6,7 +6,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from accounts.models import ROLE_GROUPS, User
+from accounts.models import RESERVED_USERNAME_MESSAGE, ROLE_GROUPS, User, is_reserved_username
 from moderation.members import REASON_MAX
 
 CUSTOM, INDEFINITELY = "custom", "indefinitely"
@@ -106,6 +106,12 @@ class IntegrationAccountForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if is_reserved_username(username):
+            raise forms.ValidationError(RESERVED_USERNAME_MESSAGE)
+        return username
 
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())

@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -83,8 +83,9 @@ def _member_page(request, member: User, *, status: int = 200, **forms):
         "file": selectors.member_file(member),
         "suspend_form": forms.get("suspend_form") or RestrictForm(prefix="suspend"),
         "silence_form": forms.get("silence_form") or RestrictForm(prefix="silence"),
-        "restrict_refusal": _refusal(account_rules.allow_restrict, viewer, member),
+        "restrict_refusal": account_rules.refusal(account_rules.allow_restrict, viewer, member),
         "can_remove_spammer": account_rules.can_remove_spammer(viewer, member),
+        "can_erase_account": viewer.pk != member.pk and account_rules.can_erase_account(viewer, member),
     }
     context["can_restrict"] = not context["restrict_refusal"]
     context.update(export_context(viewer, member, forms.get("export_form")))
@@ -101,15 +102,6 @@ def export_context(viewer, member: User, form: MemberExportForm | None) -> dict:
         "export_form": form or MemberExportForm(prefix="export"),
         "exports": list(exports_of_member_for(member, viewer)[:5]),
     }
-
-
-def _refusal(allow, *args) -> str:
-    """The sentence `allow` refuses with, or "" when it lets the action through."""
-    try:
-        allow(*args)
-    except PermissionDenied as refused:
-        return str(refused)
-    return ""
 
 
 @console_page

@@ -84,6 +84,9 @@ class World:
         self.member = UserFactory()
         self.moderator = ModeratorFactory()
 
+    def another_manager(self):
+        return CommunityManagerFactory()
+
     def escalation(self):
         opened_by = {"opened_by": StaffFactory()}
         return Escalation.objects.get_or_create(question=self.question, defaults=opened_by)[0]
@@ -222,6 +225,9 @@ CHECKS = {
     "export a member's data (the copy opens only for whoever asked)": lambda w, u: export.can_request_export(
         u, w.member
     ),
+    # With another community manager about: the last one may not leave (a rule of its own).
+    "erase your own account": lambda w, u: w.another_manager() and accounts.can_erase_account(u, u),
+    "erase someone else's account": lambda w, u: accounts.can_erase_account(u, w.member),
     "post, edit, vote, accept, flag or curate while suspended": while_suspended,
     "comment or edit while silenced (questions and answers wait for review)": while_silenced,
 }

@@ -217,6 +217,10 @@ NO_API_DOOR = {
     "remove a spammer (delete all their posts, suspend them)",
     "create API keys for yourself (read and write)",
     "create integration accounts and their API keys",
+    # Erasure needs the password or a fresh login, which a key cannot give (README, "Erasing an
+    # account"); community managers erase from the console.
+    "erase your own account",
+    "erase someone else's account",
 }
 
 
