@@ -23,14 +23,6 @@ def policy(header: str) -> dict[str, list[str]]:
     return {name: values for name, *values in directives}
 
 
-@pytest.fixture(autouse=True)
-def _forget_providers_origins():
-    """The login providers' origins are worked out once per process; tests change providers."""
-    security._forget_login_origins(setting="SOCIALACCOUNT_PROVIDERS")
-    yield
-    security._forget_login_origins(setting="SOCIALACCOUNT_PROVIDERS")
-
-
 # --- The policy --------------------------------------------------------------------------------
 
 
