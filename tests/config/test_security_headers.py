@@ -13,7 +13,7 @@ from branding.selectors import current
 from config import security
 from tests.branding.conftest import LOGO
 from tests.branding.conftest import brand_site as brand_site
-from tests.config.test_settings import run
+from tests.config.test_settings import STRONG_KEY, run
 
 REPORT = "/csp-report/"
 
@@ -148,7 +148,7 @@ HEADERS_PROBE = """
 import json, django
 django.setup()
 from django.test import Client
-response = Client().get("/healthz")
+response = Client().get("/healthz", secure=True)
 print(json.dumps(dict(response.headers)))
 """
 
@@ -175,6 +175,25 @@ def test_operators_can_switch_the_policy_to_report_only(tmp_path, switch, sent, 
     assert "script-src 'self'" in headers[sent]
     assert not_sent not in headers
     assert headers["Reporting-Endpoints"] == 'csp="/csp-report/"'
+
+
+def test_production_enforces_the_policy_with_hsts(tmp_path):
+    result = run(
+        HEADERS_PROBE,
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": STRONG_KEY,
+            "COMMONPLACE_VAR_DIR": str(tmp_path),
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    headers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert policy(headers["Content-Security-Policy"])["script-src"] == ["'self'", "'report-sample'"]
+    assert "Content-Security-Policy-Report-Only" not in headers
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
 
 
 def test_extra_form_action_origins_must_be_origins(tmp_path):

@@ -4,7 +4,8 @@ blocks: an inline script does not run, an inline style does not apply, and eithe
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_question
+from tests.e2e.test_question_journey import log_in
+from tests.factories import UserFactory, make_question
 
 INJECT_INLINE = """() => {
   const script = document.createElement("script");
@@ -53,3 +54,31 @@ def test_the_api_docs_work_under_the_policy(journey):
     # Only the policy here: an opened operation is Swagger UI's own markup (selects without a
     # label, scrolling code samples), which axe faults and no stylesheet of ours can mend.
     journey.assert_no_csp_violations()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bell_polls_only_while_its_tab_is_in_view(journey, settings):
+    """What the trigger filter [document.visibilityState === 'visible'] did, without eval."""
+    settings.COMMONPLACE_UNREAD_POLL_SECONDS = 1
+    UserFactory(username="watcher")
+    page = journey.page
+    log_in(journey, "watcher")
+    polls = []
+    page.on(
+        "request", lambda request: "/notifications/unread-count/" in request.url and polls.append(request)
+    )
+    with page.expect_request("**/notifications/unread-count/"):
+        pass  # the visible tab asks within a second or so
+
+    page.evaluate("Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true})")
+    page.wait_for_timeout(1_500)  # a poll already on its way when the tab was hidden may land
+    asked_while_hidden = len(polls)
+    page.wait_for_timeout(3_000)
+    assert len(polls) == asked_while_hidden, "a hidden tab must not poll"
+
+    page.evaluate(
+        "Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true})"
+    )
+    with page.expect_request("**/notifications/unread-count/"):
+        pass
+    journey.check()
