@@ -2,6 +2,8 @@
 and dismissing the welcome banner. Colours reach pages through stylesheets, never style
 attributes, so a strict Content-Security-Policy can forbid inline styles."""
 
+from functools import wraps
+
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -28,7 +30,21 @@ def _not_modified(etag: str, cache_control: str) -> HttpResponseNotModified:
     return response
 
 
+def _embeddable_anywhere(view):
+    """Cross-Origin-Resource-Policy: cross-origin, where the site says same-origin
+    (config/security.py): webmail shows the logo in emails, link previews beside shared links."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response
+
+    return wrapped
+
+
 @require_GET
+@_embeddable_anywhere
 def logo(request, sha256: str, extension: str):
     """The logo, named by its hash: kept by browsers for a year, and revalidated by ETag (304)
     without reading its bytes. An old hash (an email sent before the logo changed) is sent on to

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.saml",
     "taggit",
     "django_htmx",
+    "csp",
     "branding",
     "accounts",
     "forum",
@@ -137,7 +138,11 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SOCIALACCOUNT_REQUESTS_TIMEOUT", 10)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy, static files included (config/security.py).
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy (django-csp; the policy is under "Security" below).
+    "config.security.ContentSecurityPolicyMiddleware",
     # ETag and 304 for the API's reads (api/etags.py); outside the rest, so it hashes the final body.
     "api.etags.ApiETagMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -329,8 +334,45 @@ STORAGES = {
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Stricter than browsers' strict-origin-when-cross-origin: a link out of a post tells the other
+# site nothing, not even that the reader came from this community.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# The Content-Security-Policy (django-csp, config/security.py; README, "Content-Security-Policy
+# and headers"), in every mode, so the browser journeys run under it. Nothing inline: every
+# script and stylesheet is a file of ours. 1 sends it as Content-Security-Policy-Report-Only:
+# browsers report violations to /csp-report/ (logged) and block nothing.
+COMMONPLACE_CSP_REPORT_ONLY = env_bool("COMMONPLACE_CSP_REPORT_ONLY", False)
+# Origins login forms may be sent on to, beyond those worked out from the login providers'
+# settings (config/security.py): a provider whose authorisation server is elsewhere.
+COMMONPLACE_CSP_FORM_ACTION = env_list("COMMONPLACE_CSP_FORM_ACTION", "")
+for _origin in COMMONPLACE_CSP_FORM_ACTION:
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?", _origin):
+        raise ImproperlyConfigured(
+            f"COMMONPLACE_CSP_FORM_ACTION takes origins such as https://login.example.com; got {_origin!r}."
+        )
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # 'report-sample': a report quotes the start of what was blocked.
+        "script-src": ["'self'", "'report-sample'"],
+        "style-src": ["'self'", "'report-sample'"],
+        "img-src": ["'self'"],  # no data: URLs on the site (the API docs' own policy adds them)
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'", *COMMONPLACE_CSP_FORM_ACTION],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": ["/csp-report/"],
+        "report-to": "csp",
+    }
+}
+CONTENT_SECURITY_POLICY = None if COMMONPLACE_CSP_REPORT_ONLY else _csp
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp if COMMONPLACE_CSP_REPORT_ONLY else None
+
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -490,6 +532,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links: Swagger UI draws each one as a link inside the operation's button, which
+    # screen readers cannot reach (axe's nested-interactive, checked by tests/e2e).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -17,6 +17,9 @@ The pipeline has three stages, and the last one alone is enough to keep the page
      browser (tracking pixels), break layouts with huge files, pull in mixed content and publish
      images without a text alternative; a link keeps the content one click away without those
      costs. An image inside a link becomes just its alt text, so links never nest.
+   * *Table columns are aligned by class* (``class="align-left|center|right"`` on ``th``/``td``,
+     styled in ``static/css/site.css``) rather than markdown-it's ``style`` attribute, which the
+     Content-Security-Policy (no inline style) would refuse.
    * *Code blocks are highlighted on the server* with Pygments, as
      ``<div class="highlight"><pre><code>…spans…</code></pre></div>`` (styles in
      ``static/css/highlight.css``). The fence's language is looked up by name only; an unknown,
@@ -24,11 +27,11 @@ The pipeline has three stages, and the last one alone is enough to keep the page
      blocks use the same wrapper so every code block looks alike.
 
 3. **Sanitise** with nh3 (ammonia) against the explicit allowlist below: only the tags markdown
-   can produce, ``href``/``title`` on links, table alignment as markdown-it emits it (exactly
-   ``style="text-align:left|center|right"`` on ``th``/``td``), ``start`` on ``ol``, and
-   ``class`` only with the value ``highlight`` on ``div`` and Pygments' token classes on
-   ``span``. URLs may use http, https or mailto (relative links, such as to another question,
-   are kept). Every link gets ``rel="nofollow ugc noopener"``.
+   can produce, ``href``/``title`` on links, ``start`` on ``ol``, and ``class`` only with the
+   alignment classes on ``th``/``td``, the value ``highlight`` on ``div`` and Pygments' token
+   classes on ``span``. No ``style`` attribute survives. URLs may use http, https or mailto
+   (relative links, such as to another question, are kept). Every link gets
+   ``rel="nofollow ugc noopener"``.
 
 Rendering never raises: a failure anywhere falls back to the escaped source text in paragraphs.
 """
@@ -41,6 +44,7 @@ import re
 from functools import lru_cache
 
 import nh3
+from django.db.migrations import RunPython
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import MD_TRIM_RE, escapeHtml, mdTrim, unescapeAll
 from markdown_it.rules_core import StateCore
@@ -77,9 +81,11 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
-_ALIGNMENTS = {"text-align:left", "text-align:center", "text-align:right"}
-_TAG_ATTRIBUTE_VALUES = {"th": {"style": _ALIGNMENTS}, "td": {"style": _ALIGNMENTS}}
+#: markdown-it's column alignment, and the class that stands for it.
+ALIGNMENT_CLASSES = {f"text-align:{side}": f"align-{side}" for side in ("left", "center", "right")}
 _ALLOWED_CLASSES = {
+    "th": set(ALIGNMENT_CLASSES.values()),
+    "td": set(ALIGNMENT_CLASSES.values()),
     "div": {"highlight"},
     "span": {css_class for css_class in STANDARD_TYPES.values() if css_class},
 }
@@ -143,6 +149,12 @@ def _demote_headings(state: StateCore) -> None:
         if token.type in ("heading_open", "heading_close"):
             level = int(token.tag[1:])
             token.tag = f"h{min(level + HEADING_SHIFT, 6)}"
+
+
+def _alignment_classes(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and token.attrs.get("style") in ALIGNMENT_CLASSES:
+            token.attrs = {"class": ALIGNMENT_CLASSES[str(token.attrs["style"])]}
 
 
 def _images_to_links(state: StateCore) -> None:
@@ -243,6 +255,7 @@ def _build_parser(*, breaks: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough", "linkify"])
     md.core.ruler.push("demote_headings", _demote_headings)
     md.core.ruler.push("images_to_links", _images_to_links)
+    md.core.ruler.push("alignment_classes", _alignment_classes)
     md.add_render_rule("fence", _render_fence)
     md.add_render_rule("code_block", _render_code_block)
     return md
@@ -260,7 +273,6 @@ def _sanitise(untrusted_html: str) -> str:
         untrusted_html,
         tags=set(ALLOWED_TAGS),
         attributes=ALLOWED_ATTRIBUTES,
-        tag_attribute_values=_TAG_ATTRIBUTE_VALUES,
         allowed_classes=_ALLOWED_CLASSES,
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
@@ -271,3 +283,33 @@ def _sanitise(untrusted_html: str) -> str:
 def _fallback(source: str) -> str:
     paragraphs = (part.strip() for part in re.split(r"\n\s*\n", source))
     return "\n".join(f"<p>{html.escape(part)}</p>" for part in paragraphs if part)
+
+
+# --- HTML rendered before alignment became a class ---------------------------------------------
+
+_STYLED_CELL = re.compile(r'<(th|td) style="text-align:(left|center|right)">')
+_CLASSED_CELL = re.compile(r'<(th|td) class="align-(left|center|right)">')
+
+
+def alignment_migration(*fields: tuple[str, str, str]) -> RunPython:
+    """A migration operation rewriting stored HTML, given as (app label, model, field), from the
+    ``style="text-align:…"`` posts were once saved with to the classes (and back, unapplied)."""
+
+    def rewrite(needle: str, pattern: re.Pattern, replacement: str):
+        def run(apps, schema_editor) -> None:
+            for app_label, model_name, field in fields:
+                model = apps.get_model(app_label, model_name)
+                changed = []
+                for row in (
+                    model.objects.filter(**{f"{field}__contains": needle}).only("pk", field).iterator()
+                ):
+                    setattr(row, field, pattern.sub(replacement, getattr(row, field)))
+                    changed.append(row)
+                model.objects.bulk_update(changed, [field], batch_size=500)
+
+        return run
+
+    return RunPython(
+        rewrite('style="text-align:', _STYLED_CELL, r'<\1 class="align-\2">'),
+        rewrite('class="align-', _CLASSED_CELL, r'<\1 style="text-align:\2">'),
+    )

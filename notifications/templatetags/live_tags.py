@@ -29,5 +29,6 @@ def live_answers(context):
 
 @register.simple_tag
 def unread_poll_trigger() -> str:
-    """The bell's hx-trigger: every few seconds, while the tab is in view."""
-    return f"every {unread_poll_seconds()}s [document.visibilityState === 'visible']"
+    """The bell's hx-trigger: every few seconds (only while the tab is in view: the bell carries
+    data-poll-while-visible, which static/js/htmx-behaviours.js reads)."""
+    return f"every {unread_poll_seconds()}s"

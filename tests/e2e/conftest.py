@@ -4,6 +4,11 @@ A journey drives the site through the `journey` fixture. Every main-frame naviga
 is recorded; `journey.goto()`, `journey.navigates()` and `journey.check()` run axe-core on the page
 that loaded and fail the test on any "serious" or "critical" violation. When the test ends, any
 page that was visited but never checked fails the test too, so a journey cannot forget a page.
+
+Every page runs under the site's Content-Security-Policy, enforced as in production. An init script
+records each `securitypolicyviolation` event (in `window.__cspViolations`, and sent straight to the
+test so that one raised just before a navigation is not lost with its page), and Chromium's console
+errors about the policy are recorded too: `check()` and the end of the test fail on any.
 """
 
 from __future__ import annotations
@@ -41,6 +46,25 @@ E2E_DIR = Path(__file__).parent
 
 _axe = Axe()
 JOURNEY_KEY = pytest.StashKey["Journey"]()
+
+# Runs in every document and frame before the page's own scripts.
+CSP_LISTENER = """
+(() => {
+  window.__cspViolations = [];
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const violation = {
+      blockedURI: event.blockedURI,
+      violatedDirective: event.violatedDirective,
+      sourceFile: event.sourceFile,
+      lineNumber: event.lineNumber,
+      sample: event.sample,
+      documentURI: event.documentURI,
+    };
+    window.__cspViolations.push(violation);
+    if (window.__reportCspViolation) window.__reportCspViolation(violation);
+  }, true);
+})();
+"""
 
 
 # --- Collection and reporting hooks -------------------------------------------------------------
@@ -92,16 +116,21 @@ def page(request, browser, live_server, transactional_db) -> Iterator[Page]:
     `page` directly is held to the same rule: every page it visits must be checked with axe.
     """
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    journey = Journey()
+    context.expose_function("__reportCspViolation", journey.record_csp_violation)
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
-    request.node.stash[JOURNEY_KEY] = Journey(page)
+    journey.attach(page)
+    request.node.stash[JOURNEY_KEY] = journey
     yield page
     try:
         if _failed(request.node):
             _save_artifacts(request, page)
         else:
-            request.node.stash[JOURNEY_KEY].assert_all_checked()
+            journey.assert_no_csp_violations()
+            journey.assert_all_checked()
     finally:
         context.close()
 
@@ -140,12 +169,26 @@ class Journey:
 
     Every main-frame navigation is recorded whether or not it went through these helpers;
     `assert_all_checked()` (run by the `page` fixture at teardown) fails on any that was not checked.
+
+    Content-Security-Policy violations, reported by the page or in the console, are gathered in
+    `csp_violations`; `check()` and the teardown fail on any.
     """
 
-    def __init__(self, page: Page):
-        self.page = page
+    def __init__(self):
         self.visits: list[Visit] = []
+        self.csp_violations: list[dict | str] = []
+
+    def attach(self, page: Page) -> None:
+        self.page = page
         page.on("framenavigated", self._on_navigated)
+        page.on("console", self._on_console)
+
+    def record_csp_violation(self, violation: dict) -> None:
+        self.csp_violations.append(violation)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def _on_navigated(self, frame) -> None:
         if frame == self.page.main_frame and not frame.url.startswith(("about:", "data:", "chrome-error:")):
@@ -167,8 +210,10 @@ class Journey:
         self.check()
 
     def check(self) -> Journey:
-        """Run axe-core on the page as it is now; fail on serious or critical violations."""
+        """Run axe-core on the page as it is now; fail on serious or critical violations, and on
+        any Content-Security-Policy violation so far."""
         self.page.wait_for_load_state("load")
+        self.assert_no_csp_violations()
         for _attempt in range(3):
             visits_before = len(self.visits)
             results = _axe.run(self.page).response
@@ -184,6 +229,27 @@ class Journey:
         if blocking:
             pytest.fail(format_violations(self.page.url, blocking), pytrace=False)
         return self
+
+    def take_csp_violations(self) -> list:
+        """The violations so far, forgotten: for a test that causes one on purpose."""
+        taken = [*self.csp_violations, *self.page.evaluate("window.__cspViolations.splice(0)")]
+        self.csp_violations.clear()
+        return taken
+
+    def assert_no_csp_violations(self) -> None:
+        # The page's own list as well: a report still on its way to the test is not missed.
+        try:
+            on_page = self.page.evaluate("window.__cspViolations || []")
+        except Exception:  # the page is gone or between documents: what was sent is enough
+            on_page = []
+        found = list(dict.fromkeys(map(repr, [*self.csp_violations, *on_page])))
+        if found:
+            pytest.fail(
+                f"The Content-Security-Policy was violated ({len(found)}) on {self.page.url}; fix the "
+                "page (a file, not inline script or style), never the policy:\n"
+                + "\n".join(f"  - {violation}" for violation in found),
+                pytrace=False,
+            )
 
     def assert_all_checked(self) -> None:
         unchecked = list(dict.fromkeys(visit.url for visit in self.visits if not visit.checked))

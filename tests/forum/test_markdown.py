@@ -71,12 +71,14 @@ def test_lists_render_and_ordered_lists_keep_their_start():
     assert elements(html, "ol") == [{"start": "3"}]
 
 
-def test_tables_render_with_alignment():
+def test_tables_render_with_alignment_as_classes_not_inline_style():
+    """The Content-Security-Policy refuses style attributes: alignment is a class in site.css."""
     html = render_markdown("| left | centre | right | plain |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n")
     assert {"table", "thead", "tbody", "tr", "th", "td"} <= set(tags(html))
-    styles = [attrs.get("style") for attrs in elements(html, "th")]
-    assert styles == ["text-align:left", "text-align:center", "text-align:right", None]
-    assert [attrs.get("style") for attrs in elements(html, "td")] == styles
+    classes = [attrs.get("class") for attrs in elements(html, "th")]
+    assert classes == ["align-left", "align-center", "align-right", None]
+    assert [attrs.get("class") for attrs in elements(html, "td")] == classes
+    assert "style" not in html
 
 
 def test_strikethrough():
@@ -322,7 +324,8 @@ def test_sanitiser_drops_what_markdown_should_never_produce():
     dirty = (
         '<h1>big</h1><div class="evil highlight">d</div><span class="k injected">s</span>'
         '<a href="javascript:alert(1)" rel="me" onclick="x()">j</a>'
-        '<table><tr><td style="color:red;text-align:left">c</td></tr></table>'
+        '<table><tr><td style="color:red;text-align:left">c</td>'
+        '<th style="text-align:left" class="align-right x">h</th></tr></table>'
         '<img src="https://example.com/x.png"><iframe src="https://example.com"></iframe>'
         "<script>alert(1)</script>"
     )
@@ -332,6 +335,7 @@ def test_sanitiser_drops_what_markdown_should_never_produce():
     assert elements(clean, "span") == [{"class": "k"}]
     assert elements(clean, "a") == [{"rel": REL}]
     assert elements(clean, "td") == [{}]
+    assert elements(clean, "th") == [{"class": "align-right"}]
     assert not {"img", "iframe", "script"} & set(tags(clean))
     assert "alert" not in clean
 
@@ -468,3 +472,31 @@ def test_excerpt_of_huge_input():
 @pytest.mark.parametrize("length", [0, -5])
 def test_excerpt_with_no_room_is_empty(length):
     assert render_plain_excerpt("anything", length=length) == ""
+
+
+# --- posts saved before alignment became a class ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_migration_turns_stored_alignment_styles_into_classes_and_back():
+    from django.apps import apps
+
+    from forum.models import Question
+    from tests.factories import make_question
+
+    table = "| a | b |\n|:--|--:|\n| 1 | 2 |\n"
+    question = make_question(body=f"Before the policy.\n\n{table}")
+    untouched = make_question(title="A question without any table at all", body="No table here at all.")
+    old_html = render_markdown(table).replace('class="align-', 'style="text-align:')
+    Question.objects.filter(pk=question.pk).update(body_html=old_html)
+    operation = markdown.alignment_migration(("forum", "Question", "body_html"))
+
+    operation.code(apps, None)
+    question.refresh_from_db()
+    assert question.body_html == render_markdown(table)
+    assert "style=" not in question.body_html
+
+    operation.reverse_code(apps, None)
+    question.refresh_from_db()
+    assert question.body_html == old_html
+    assert Question.objects.get(pk=untouched.pk).body_html == untouched.body_html
