@@ -1,16 +1,20 @@
 """allauth's hooks: who may sign up, how a social or company login fills in a new account, when
-such a login may claim an existing account by its email address, and the branding of account emails."""
+such a login may claim an existing account by its email address, the sign-in throttle, and the
+branding of account emails."""
 
+import ipaddress
 from dataclasses import dataclass
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
-from django.core.exceptions import DisallowedHost, PermissionDenied
+from django.core.exceptions import DisallowedHost, PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 
+from accounts import throttle
 from accounts.models import User
 from accounts.permissions import allow_sign_up
 from branding.email import email_context, from_email, subject_prefix
@@ -43,9 +47,62 @@ class BrandedSite:
         return self.domain
 
 
+LOGIN_FAILURES = "login-failures"
+
+
+def client_address(request) -> str:
+    """The client's address as allauth sees it (ALLAUTH_TRUSTED_PROXY_COUNT hops of
+    X-Forwarded-For), an IPv6 address by its /64: one machine usually holds a whole /64."""
+    address = get_account_adapter(request).get_client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return address
+
+
+def login_failure_counts(request, credentials: dict) -> list[tuple[str, throttle.Rate | None]]:
+    """What a failed sign-in counts against: this client, and this client with this login.
+    Never the login alone: then anyone who knows a username could lock its owner out."""
+    address = client_address(request)
+    login = (credentials.get("email") or credentials.get("username") or "").strip().lower()
+    return [
+        (f"ip:{address}", throttle.Rate.parse(settings.COMMONPLACE_LOGIN_FAILURES_PER_IP)),
+        (
+            f"ip:{address}:login:{login}",
+            throttle.Rate.parse(settings.COMMONPLACE_LOGIN_FAILURES_PER_IP_AND_LOGIN),
+        ),
+    ]
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return sign_up_is_open(request)
+
+    # --- The sign-in throttle: per client, never per account ----------------------------------
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """A client past its failed sign-ins is refused before the password is even checked, so
+        it learns nothing more; the login view answers 429 with Retry-After (accounts/views.py).
+        The member, from their own device, is not concerned, and can always get a sign-in code."""
+        super().pre_authenticate(request, **credentials)
+        wait = max(
+            throttle.wait(LOGIN_FAILURES, ident, rate)
+            for ident, rate in login_failure_counts(request, credentials)
+        )
+        if wait:
+            request.login_retry_after = wait
+            raise ValidationError(
+                f"Too many failed sign-ins from your connection. Try again in {throttle.wait_phrase(wait)}, "
+                "or sign in with a code sent to your email address.",
+                code="too_many_login_attempts",
+            )
+
+    def authentication_failed(self, request, **credentials) -> None:
+        for ident, rate in login_failure_counts(request, credentials):
+            throttle.hit(LOGIN_FAILURES, ident, rate)
 
     # --- Account emails (confirmation, password reset, ...) carry the site's branding ---------
 
