@@ -3,6 +3,7 @@ such a login may claim an existing account by its email address, the sign-in thr
 branding of account emails."""
 
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -14,7 +15,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import DisallowedHost, PermissionDenied, ValidationError
 from django.template.loader import render_to_string
 
-from accounts import throttle
+from accounts import names, throttle
 from accounts.models import User
 from accounts.permissions import allow_sign_up
 from branding.email import email_context, from_email, subject_prefix
@@ -80,6 +81,15 @@ def login_failure_counts(request, credentials: dict) -> list[tuple[str, throttle
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return sign_up_is_open(request)
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        """allauth's checks (the username validators, taken names), then ours: no role, and not
+        a look-alike of another member's name (accounts/names.py). When allauth makes up a
+        username for a social sign-up (`shallow`), the role only: populate_user below finds
+        one that looks like nobody's."""
+        username = unicodedata.normalize("NFKC", username)  # as Django's User.normalize_username
+        username = super().clean_username(username, shallow=shallow)
+        return names.check_username(username, others=not shallow)
 
     # --- The sign-in throttle: per client, never per account ----------------------------------
 
@@ -155,11 +165,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from their full name."""
         user = super().populate_user(request, sociallogin, data)
         email = data.get("email") or ""
-        user.username = get_account_adapter(request).generate_unique_username(
-            [data.get("username"), email.partition("@")[0], "member"]
+        user.username = names.unused_username(
+            get_account_adapter(request).generate_unique_username(
+                [data.get("username"), email.partition("@")[0], "member"]
+            )
         )
         name = data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))
-        user.display_name = name.strip()[:DISPLAY_NAME_LENGTH]
+        # Held to the rules of names like any other (none, rather than a refusal: there is no
+        # form here to say why); the username above already passed them (clean_username).
+        user.display_name = names.safe_display_name(name.strip()[:DISPLAY_NAME_LENGTH])
         return user
 
     def authenticate_by_email(self, sociallogin):

@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from accounts import names
 from accounts.models import ApiKey, User
 
 
@@ -19,8 +20,9 @@ class ProfileForm(forms.ModelForm):
         }
 
     def clean_display_name(self) -> str:
-        # Collapse runs of white space so a name cannot impersonate layout.
-        return " ".join(self.cleaned_data["display_name"].split())
+        # Normalised, and refused when invisible, turned around, claiming a role or looking like
+        # another member's name (accounts/names.py).
+        return names.clean_display_name(self.cleaned_data["display_name"], member=self.instance)
 
 
 # An expiry is the default: a key forgotten in a script should not work for ever.

@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from accounts import names
 from accounts.models import ROLE_GROUPS, User
 from moderation.members import REASON_MAX
 
@@ -107,5 +108,8 @@ class IntegrationAccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].required = True
 
+    def clean_username(self) -> str:
+        return names.check_username(self.cleaned_data["username"], bot=True)
+
     def clean_display_name(self) -> str:
-        return " ".join(self.cleaned_data["display_name"].split())
+        return names.clean_display_name(self.cleaned_data["display_name"], bot=True)

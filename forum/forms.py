@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from forum.markdown import markdown_problem
 from forum.models import BODY_MAX, BODY_MIN, COMMENT_MAX, COMMENT_MIN, TITLE_MAX, TITLE_MIN
 from forum.tags import parse_tags, validate_tags
+from forum.titles import visible_title
 
 
 class SubmissionTokenMixin(forms.Form):
@@ -26,6 +27,19 @@ def validate_markdown(body: str) -> None:
     problem = markdown_problem(body)
     if problem:
         raise ValidationError(problem, code="markdown_too_complex")
+
+
+def clean_title_text(value: str) -> str:
+    """A title as it will show: NFKC-normalised, invisible characters out, one space between words
+    (accounts/lookalikes.py), then held to the length limits again, since the field counted what
+    was typed, zero-width spaces included."""
+    title = visible_title(value)
+    if len(title) < TITLE_MIN:
+        raise ValidationError(
+            f"The title needs at least {TITLE_MIN} visible characters (it has {len(title)}).",
+            code="min_length",
+        )
+    return title
 
 
 def _body_field(label: str, help_text: str) -> forms.CharField:
@@ -73,7 +87,7 @@ class QuestionForm(SubmissionTokenMixin):
     )
 
     def clean_title(self) -> str:
-        return " ".join(self.cleaned_data["title"].split())
+        return clean_title_text(self.cleaned_data["title"])
 
     def clean_tags(self) -> list[str]:
         return validate_tags(parse_tags(self.cleaned_data["tags"]))

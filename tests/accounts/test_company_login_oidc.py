@@ -24,13 +24,15 @@ CALLBACK = f"http://testserver/accounts/oidc/{COMPANY_OIDC_ID}/login/callback/"
 ADA = Person("ada", "ada-at-the-product-1", "ada@example.com", "Ada Lovelace")
 GRACE = Person("grace", "grace-at-the-product-1", "grace@example.com", "Grace Hopper")
 LINUS = Person("linus", "linus-at-the-product-1", "linus@example.com", "Linus T")
+# A username and a name that look like a moderator's.
+IMPOSTOR = Person("rnorgan", "rnorgan-at-the-product-1", "rnorgan@example.com", "Morgan (moderator)")
 # Claims an address the provider never checked.
 MALLORY = Person("mallory", "mallory-at-the-product", "victim@example.com", "Mallory", email_verified=False)
 
 
 @pytest.fixture(scope="module")
 def provider():
-    with oidc_provider(redirect_uris=[CALLBACK], people=[ADA, GRACE, LINUS, MALLORY]) as running:
+    with oidc_provider(redirect_uris=[CALLBACK], people=[ADA, GRACE, LINUS, MALLORY, IMPOSTOR]) as running:
         yield running
 
 
@@ -151,6 +153,17 @@ def test_a_taken_username_gets_a_number(client):
     user = signed_in_user(client)
     assert user.email == "linus@example.com"
     assert user.username.startswith("linus") and user.username != "linus"
+
+
+def test_a_look_alike_username_and_a_role_in_the_name_give_a_safe_account_instead(client):
+    UserFactory(username="morgan", display_name="Morgan")
+
+    log_in(client, IMPOSTOR)
+
+    user = signed_in_user(client)
+    assert user.email == "rnorgan@example.com"
+    assert user.username.startswith("rnorgan") and user.username != "rnorgan"
+    assert user.display_name == ""  # shown by the username, never as "Morgan (moderator)"
 
 
 def test_with_company_sign_up_closed_no_account_is_created_but_members_still_log_in(client, settings):
