@@ -145,25 +145,24 @@ def test_an_address_never_confirmed_here_is_not_linked(client):
     assert squatter.check_password(TEST_PASSWORD)
 
 
-def test_a_taken_username_gets_a_number(client):
-    UserFactory(username="linus", email="someone-else@example.com")
+@pytest.mark.parametrize(
+    ("taken", "person", "display_name"),
+    [
+        ("linus", LINUS, "Linus T"),
+        # Looks like "morgan", and the name claims a role: a variant, and no display name
+        # (shown by the username, never as "Morgan (moderator)").
+        ("morgan", IMPOSTOR, ""),
+    ],
+)
+def test_a_taken_or_look_alike_username_gets_a_variant(client, taken, person, display_name):
+    UserFactory(username=taken, email="someone-else@example.com", display_name="Morgan")
 
-    log_in(client, LINUS)
+    log_in(client, person)
 
     user = signed_in_user(client)
-    assert user.email == "linus@example.com"
-    assert user.username.startswith("linus") and user.username != "linus"
-
-
-def test_a_look_alike_username_and_a_role_in_the_name_give_a_safe_account_instead(client):
-    UserFactory(username="morgan", display_name="Morgan")
-
-    log_in(client, IMPOSTOR)
-
-    user = signed_in_user(client)
-    assert user.email == "rnorgan@example.com"
-    assert user.username.startswith("rnorgan") and user.username != "rnorgan"
-    assert user.display_name == ""  # shown by the username, never as "Morgan (moderator)"
+    assert user.email == person.email
+    assert user.username.startswith(person.username) and user.username != person.username
+    assert user.display_name == display_name
 
 
 def test_with_company_sign_up_closed_no_account_is_created_but_members_still_log_in(client, settings):

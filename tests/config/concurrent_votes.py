@@ -5,7 +5,6 @@ Prints one JSON line: how many votes were cast, the answer's score, and the erro
 
 import json
 import os
-import threading
 
 import django
 
@@ -22,6 +21,7 @@ def main() -> None:
     from forum import services
     from forum.models import Answer
     from tests.factories import UserFactory, make_answer, make_question
+    from tests.integration.helpers import run_concurrently
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.COMMONPLACE_POST_LIMITS_ENABLED = False
@@ -30,29 +30,11 @@ def main() -> None:
     voters = [UserFactory(reputation=1000) for _ in range(VOTERS)]
     connection.close()
 
-    start = threading.Barrier(VOTERS)
-    errors: list[str] = []
-
-    def vote(voter) -> None:
-        try:
-            start.wait()
-            services.vote_cast(voter=voter, post=answer, value=1)
-        except Exception as exc:  # each failure is what the test reports
-            errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=vote, args=(voter,)) for voter in voters]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    answer = Answer.objects.get(pk=answer.pk)
-    print(
-        json.dumps(
-            {"score": answer.score, "errors": errors, "options": settings.DATABASES["default"]["OPTIONS"]}
-        )
+    errors = run_concurrently(
+        [lambda voter=voter: services.vote_cast(voter=voter, post=answer, value=1) for voter in voters]
     )
+    answer = Answer.objects.get(pk=answer.pk)
+    print(json.dumps({"score": answer.score, "errors": [f"{type(e).__name__}: {e}" for e in errors]}))
 
 
 if __name__ == "__main__":
