@@ -211,6 +211,8 @@ NO_API_DOOR = {
     "remove a spammer (delete all their posts, suspend them)",
     "create API keys for yourself (read and write)",
     "create integration accounts and their API keys",
+    # A writing aid of the web forms; API clients get body_html in the answer to their post.
+    "preview Markdown while writing (`/preview/`)",
 }
 
 
