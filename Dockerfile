@@ -11,8 +11,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 commonplace
 
+# PyICU (look-alike names, accounts/lookalikes.py) is built against the system's ICU: its headers,
+# pkg-config and a C++ compiler to build, then only the ICU library to run.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libicu-dev pkg-config g++ \
+    && pip install -r requirements.txt \
+    && apt-get purge -y --auto-remove libicu-dev pkg-config g++ \
+    && apt-get install -y --no-install-recommends libicu72 \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 # collectstatic needs settings to import; a throwaway key is enough, it is never used to sign.

@@ -3,7 +3,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from accounts.models import ERASED_DISPLAY_NAME_PREFIX, ApiKey, User
+from accounts import names
+from accounts.models import ApiKey, User
 
 
 class ProfileForm(forms.ModelForm):
@@ -19,11 +20,9 @@ class ProfileForm(forms.ModelForm):
         }
 
     def clean_display_name(self) -> str:
-        # Collapse runs of white space so a name cannot impersonate layout.
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if name.lower().startswith(ERASED_DISPLAY_NAME_PREFIX):
-            raise forms.ValidationError("Names starting with “former member” are kept for erased accounts.")
-        return name
+        # Normalised, and refused when invisible, turned around, claiming a role or looking like
+        # another member's name (accounts/names.py).
+        return names.clean_display_name(self.cleaned_data["display_name"], member=self.instance)
 
 
 # An expiry is the default: a key forgotten in a script should not work for ever.

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from accounts.lookalikes import skeleton
+
 MODERATORS_GROUP = "Moderators"
 # Community managers run the site for the company (the console at /manage/). They hold every
 # moderator power too, as a Discourse admin does; superusers count as community managers.
@@ -68,12 +70,30 @@ class User(AbstractUser):
     # When the account was erased (privacy/erasure.py): the row stays, anonymised, so the posts,
     # votes and ledger lines that point at it keep every other member's reputation exact.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the username and the display name look like (accounts/lookalikes.py, UTS #39
+    # skeletons), kept by save(): a new name is refused when it looks like another member's
+    # (accounts/names.py), found by these indexed columns rather than by reading every member.
+    username_skeleton = models.CharField(max_length=600, blank=True, editable=False, db_index=True)
+    display_name_skeleton = models.CharField(max_length=600, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["username"]
 
     def __str__(self) -> str:
         return self.name
+
+    SKELETONS = {"username": "username_skeleton", "display_name": "display_name_skeleton"}
+
+    def save(self, *args, **kwargs):
+        self.username_skeleton = skeleton(self.username)
+        self.display_name_skeleton = skeleton(self.display_name) if self.display_name else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                *(self.SKELETONS[name] for name in update_fields if name in self.SKELETONS),
+            }
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

@@ -35,6 +35,18 @@ def member_get(username: str) -> User:
     )
 
 
+def member_looking_like(skeleton: str, *, other_than: User | None = None) -> User | None:
+    """Another member whose username or display name has this skeleton (accounts/lookalikes.py):
+    who a new name could be mistaken for. Closed accounts count too: their names still sign old
+    posts."""
+    if not skeleton:
+        return None
+    members = User.objects.filter(Q(username_skeleton=skeleton) | Q(display_name_skeleton=skeleton))
+    if other_than is not None and other_than.pk:
+        members = members.exclude(pk=other_than.pk)
+    return members.order_by("pk").first()
+
+
 def roles_of(member: User) -> list[str]:
     """The role groups the member belongs to, by name (a superuser's role is their flag, not a
     group). One query."""

@@ -1,3 +1,4 @@
+from allauth.account.views import LoginView as AllauthLoginView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,23 @@ from accounts.forms import ApiKeyForm, ProfileForm
 from accounts.models import ApiKey
 from accounts.selectors import api_keys_of, member_get
 from accounts.services import profile_update
+
+
+class LoginView(AllauthLoginView):
+    """allauth's sign-in page, answering 429 with Retry-After to a client past its failed
+    sign-ins (accounts/adapter.py): the form comes back with what was typed, the sentence saying
+    how long to wait, and the link to sign in by email code."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        wait = getattr(self.request, "login_retry_after", None)
+        if wait:
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+        return response
+
+
+login = LoginView.as_view()
 
 
 def profile(request, username: str):

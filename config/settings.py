@@ -180,6 +180,17 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+# SQLite, however it is named (the default file under var/, or DATABASE_URL=sqlite:///...), runs
+# with the same options: IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
+# busy_timeout instead of failing with "database is locked" mid-transaction; WAL lets readers
+# read while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
+    ),
+}
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -188,24 +199,10 @@ if DATABASE_URL:
     }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "commonplace.sqlite3",
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
-                # busy_timeout instead of failing with "database is locked" mid-transaction.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=20000;"
-                ),
-            },
-        }
-    }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "commonplace.sqlite3"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Options a URL's query string gave (?timeout=30) win over these.
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -282,7 +279,9 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Account emails' subject prefix and sender are the branded site name (accounts/adapter.py).
 # allauth's own rate limits (on by default) count in the cache above: Redis in production.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed sign-ins are counted by COMMONPLACE_LOGIN_FAILURES_* below, per client. allauth's
+    # count per login would let anyone who knows a username lock its owner out.
+    "login_failed": "",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -291,6 +290,29 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+
+
+def env_window_rate(name: str, default: str) -> str:
+    """A limit counted in windows of the period: "5/5min", "30/10min", "60/min"; empty: none."""
+    raw = os.environ.get(name, default).strip()
+    if raw and not re.fullmatch(r"[0-9]+/[0-9]*(s|sec|second|m|min|minute|h|hour|d|day)s?", raw):
+        raise ImproperlyConfigured(f'{name} must look like "5/5min" (per s, min, h or d); got {raw!r}.')
+    return raw
+
+
+# The sign-in throttle (accounts/adapter.py): failed sign-ins are counted per client, never per
+# account alone, so an attacker trying passwords is stopped (429 with Retry-After) while the
+# member signs in from their own device at once. Per address, whatever the login, and per address
+# and login. Behind proxies, COMMONPLACE_API_NUM_PROXIES says how many hops of X-Forwarded-For
+# to trust, for these counts as for the API's.
+COMMONPLACE_LOGIN_FAILURES_PER_IP = env_window_rate("COMMONPLACE_LOGIN_FAILURES_PER_IP", "30/10min")
+COMMONPLACE_LOGIN_FAILURES_PER_IP_AND_LOGIN = env_window_rate(
+    "COMMONPLACE_LOGIN_FAILURES_PER_IP_AND_LOGIN", "5/5min"
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("COMMONPLACE_API_NUM_PROXIES", 0)
+# "Email me a sign-in code": a way in that no password guesser can block (allauth's own limits
+# on it count per address and per email, 3 codes a minute).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = env_bool("COMMONPLACE_LOGIN_BY_CODE", True)
 
 # --- Email ----------------------------------------------------------------------------------
 
@@ -413,6 +435,8 @@ COMMONPLACE_NEW_QUESTIONS_PER_DAY = env_int("COMMONPLACE_NEW_QUESTIONS_PER_DAY",
 COMMONPLACE_NEW_ANSWERS_PER_DAY = env_int("COMMONPLACE_NEW_ANSWERS_PER_DAY", 10)
 COMMONPLACE_NEW_LINKS_PER_POST = env_int("COMMONPLACE_NEW_LINKS_PER_POST", 2)
 COMMONPLACE_SECONDS_BETWEEN_POSTS = env_int("COMMONPLACE_SECONDS_BETWEEN_POSTS", 15)
+# The live Markdown preview (/preview/), members only: this many per account, then 429.
+COMMONPLACE_PREVIEW_RATE = env_window_rate("COMMONPLACE_PREVIEW_RATE", "60/min")
 # Voting rings (moderation/serial_voting.py): looked for hourly, reversed in the ledger.
 CELERY_BEAT_SCHEDULE["moderation-detect-serial-voting"] = {
     "task": "moderation.detect_serial_voting",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import login
 from config.health import healthz
 from config.security import csp_report
 from forum.sitemaps import SITEMAPS, sitemap
@@ -12,6 +13,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sections": {**SITEMAPS, **KB_SITEMAPS}}, name="sitemap"),
     path("branding/", include("branding.urls")),
     path("admin/", admin.site.urls),
+    # allauth's sign-in page with the sign-in throttle's 429 (accounts/views.py), before allauth's.
+    path("accounts/login/", login),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("privacy.urls")),

@@ -6,7 +6,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from accounts.models import RESERVED_USERNAME_MESSAGE, ROLE_GROUPS, User, is_reserved_username
+from accounts import names
+from accounts.models import ROLE_GROUPS, User
 from moderation.members import REASON_MAX
 
 CUSTOM, INDEFINITELY = "custom", "indefinitely"
@@ -108,10 +109,7 @@ class IntegrationAccountForm(forms.ModelForm):
         self.fields["display_name"].required = True
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"]
-        if is_reserved_username(username):
-            raise forms.ValidationError(RESERVED_USERNAME_MESSAGE)
-        return username
+        return names.check_username(self.cleaned_data["username"], bot=True)
 
     def clean_display_name(self) -> str:
-        return " ".join(self.cleaned_data["display_name"].split())
+        return names.clean_display_name(self.cleaned_data["display_name"], bot=True)

@@ -4,8 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
+from forum.markdown import markdown_problem
 from forum.models import BODY_MAX, BODY_MIN, COMMENT_MAX, COMMENT_MIN, TITLE_MAX, TITLE_MIN
 from forum.tags import parse_tags, validate_tags
+from forum.titles import visible_title
 
 
 class SubmissionTokenMixin(forms.Form):
@@ -20,12 +22,33 @@ class SubmissionTokenMixin(forms.Form):
             self.initial.setdefault("submission_token", uuid.uuid4())
 
 
+def validate_markdown(body: str) -> None:
+    """Markdown that would cost too much to render (forum/markdown.py, the table budget)."""
+    problem = markdown_problem(body)
+    if problem:
+        raise ValidationError(problem, code="markdown_too_complex")
+
+
+def clean_title_text(value: str) -> str:
+    """A title as it will show: NFKC-normalised, invisible characters out, one space between words
+    (accounts/lookalikes.py), then held to the length limits again, since the field counted what
+    was typed, zero-width spaces included."""
+    title = visible_title(value)
+    if len(title) < TITLE_MIN:
+        raise ValidationError(
+            f"The title needs at least {TITLE_MIN} visible characters (it has {len(title)}).",
+            code="min_length",
+        )
+    return title
+
+
 def _body_field(label: str, help_text: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         min_length=BODY_MIN,
         max_length=BODY_MAX,
         strip=True,
+        validators=[validate_markdown],
         widget=forms.Textarea(
             attrs={
                 "rows": 12,
@@ -64,7 +87,7 @@ class QuestionForm(SubmissionTokenMixin):
     )
 
     def clean_title(self) -> str:
-        return " ".join(self.cleaned_data["title"].split())
+        return clean_title_text(self.cleaned_data["title"])
 
     def clean_tags(self) -> list[str]:
         return validate_tags(parse_tags(self.cleaned_data["tags"]))
@@ -107,13 +130,18 @@ class VoteForm(forms.Form):
 
 
 class PreviewForm(forms.Form):
-    body = forms.CharField(required=False, max_length=BODY_MAX)
+    """What the live preview renders: no more than a post's body may hold (BODY_MAX; a longer
+    knowledge-base article is previewed by the form's Preview button), within the table budget."""
 
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if len(body) > BODY_MAX:
-            raise ValidationError("Too long to preview.")
-        return body
+    body = forms.CharField(
+        required=False,
+        max_length=BODY_MAX,
+        validators=[validate_markdown],
+        error_messages={
+            "max_length": f"Too long to preview as you type (over {BODY_MAX:,} characters): "
+            "use the Preview button below the form."
+        },
+    )
 
 
 class SuggestedEditRejectForm(forms.Form):

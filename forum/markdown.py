@@ -34,6 +34,16 @@ The pipeline has three stages, and the last one alone is enough to keep the page
    ``rel="nofollow ugc noopener"``.
 
 Rendering never raises: a failure anywhere falls back to the escaped source text in paragraphs.
+
+**Tables have a budget.** A table row shorter than its header is filled out with empty cells, so
+a header of 1,000 columns followed by a few thousand one-character lines asks for tens of
+thousands of cells: 30,000 characters so crafted took a second or more of CPU to render (markdown-
+it-py itself stops at 65,536 filled-in cells). Before a table is parsed its cells are counted
+from the source (columns times lines, an upper bound): more than ``MAX_TABLE_COLUMNS`` columns,
+or more than ``MAX_TABLE_CELLS`` cells in all the tables of one text, and the text is refused
+by the forms (``markdown_problem``, the same sentence in the API) and rendered as plain escaped
+text by ``render_markdown`` (texts saved before the limit). The count is made where markdown-it
+finds the table, so a table inside a quote or a list is counted as well.
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ import nh3
 from django.db.migrations import RunPython
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import MD_TRIM_RE, escapeHtml, mdTrim, unescapeAll
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from pygments import highlight
@@ -56,7 +68,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-__all__ = ["render_markdown", "render_plain_excerpt"]
+__all__ = ["MarkdownTooComplex", "markdown_problem", "render_markdown", "render_plain_excerpt"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +78,9 @@ MAX_HIGHLIGHT_CHARS = 20_000
 _MAX_LANGUAGE_CHARS = 40
 #: Headings move down this many levels (``#`` → ``<h3>``), never below ``<h6>``.
 HEADING_SHIFT = 2
+#: A table may have this many columns, and one text this many table cells in all.
+MAX_TABLE_COLUMNS = 30
+MAX_TABLE_CELLS = 3_000
 
 ALLOWED_TAGS = frozenset(
     {
@@ -109,9 +124,31 @@ def render_markdown(source: str, *, line_breaks: bool = False) -> str:
         return ""
     try:
         return _sanitise((_MD_BREAKS if line_breaks else _MD).render(source))
+    except MarkdownTooComplex:
+        return _fallback(source)
     except Exception:
         logger.exception("Markdown rendering failed; showing the source as escaped text")
         return _fallback(source)
+
+
+class MarkdownTooComplex(ValueError):
+    """Markdown whose tables would cost more than their budget to render."""
+
+
+TOO_COMPLEX = (
+    f"This has too big a table to show: a table can have at most {MAX_TABLE_COLUMNS} columns, "
+    f"and a post {MAX_TABLE_CELLS:,} table cells in all (a row shorter than its header still "
+    "fills every column). Split it into smaller tables, or use a list."
+)
+
+
+def markdown_problem(source: str) -> str | None:
+    """Why this Markdown cannot be accepted (the sentence a form shows), or None when it can."""
+    try:
+        _MD.parse(source or "")
+    except MarkdownTooComplex:
+        return TOO_COMPLEX
+    return None
 
 
 def render_plain_excerpt(source: str, length: int = 200) -> str:
@@ -250,9 +287,38 @@ def _render_code_block(self, tokens, idx, options, env) -> str:
     return _highlight(tokens[idx].content, "")
 
 
+# --- the table budget ----------------------------------------------------------------------
+
+
+def _table_cells(state: StateBlock, start: int, end: int) -> tuple[int, int]:
+    """(columns, cells) of the table markdown-it found at `start`, counted before it builds a
+    token per cell: the delimiter row's columns times every line up to the next blank one (the
+    table may end sooner; never later)."""
+    delimiter = state.src[state.bMarks[start + 1] + state.tShift[start + 1] : state.eMarks[start + 1]]
+    columns = sum(1 for part in delimiter.split("|") if part.strip())
+    line = start + 2
+    while line < end and not state.isEmpty(line) and state.sCount[line] >= state.blkIndent:
+        line += 1
+    return columns, columns * (line - start - 1)
+
+
+def _budgeted_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if not gfm_table(state, start, end, True):
+        return False
+    if silent:
+        return True
+    columns, cells = _table_cells(state, start, end)
+    spent = state.env.get("table_cells", 0) + cells
+    if columns > MAX_TABLE_COLUMNS or spent > MAX_TABLE_CELLS:
+        raise MarkdownTooComplex(f"{columns} columns, {spent} cells")
+    state.env["table_cells"] = spent
+    return gfm_table(state, start, end, False)
+
+
 def _build_parser(*, breaks: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"linkify": True, "html": False, "typographer": False, "breaks": breaks})
     md.enable(["table", "strikethrough", "linkify"])
+    md.block.ruler.at("table", _budgeted_table, {"alt": ["paragraph", "reference"]})
     md.core.ruler.push("demote_headings", _demote_headings)
     md.core.ruler.push("images_to_links", _images_to_links)
     md.core.ruler.push("alignment_classes", _alignment_classes)

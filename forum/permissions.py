@@ -135,6 +135,14 @@ def allow_ask(user) -> None:
     allow_participate(user)
 
 
+def allow_preview(user) -> None:
+    """The live Markdown preview of the ask, answer, edit and article forms renders what it is
+    sent, which costs CPU: like a write, it is for members who may take part (and counted per
+    account, forum/views.py)."""
+    allow_signed_in(user, "Log in to preview Markdown: the preview is part of writing a post.")
+    allow_participate(user)
+
+
 def allow_answer(user, question) -> None:
     """Closed, locked, deleted, hidden and held questions take no new answers."""
     allow_signed_in(user, "Log in to answer.")
@@ -264,6 +272,7 @@ def allow_review_edits(user) -> None:
 
 can_ask = boolean(allow_ask)
 can_answer = boolean(allow_answer)
+can_preview = boolean(allow_preview)
 can_comment = boolean(allow_comment)
 can_vote = boolean(allow_vote)
 can_accept = boolean(allow_accept)

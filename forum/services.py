@@ -21,6 +21,7 @@ from forum.models import (
     Vote,
 )
 from forum.search import search_index_question
+from forum.titles import visible_title
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
 
@@ -71,6 +72,7 @@ def question_create(
 ) -> tuple[Question, bool]:
     """Returns (question, created). A repeated submission token returns the first question."""
     permissions.allow_ask(author)
+    title = visible_title(title)
     if submission_token:
         existing = Question.objects.filter(author=author, submission_token=submission_token).first()
         if existing:
@@ -116,6 +118,7 @@ def _question_unchanged(question: Question, *, title: str, body: str, tags: list
 def _apply_question_edit(question: Question, *, editor, title: str, body: str, tags: list[str], summary: str):
     """The edit itself, for callers that have already decided it may happen (a direct edit by
     someone who may edit, or an approved suggestion credited to its suggester)."""
+    title = visible_title(title)
     question = Question.objects.select_for_update().get(pk=question.pk)
     if _question_unchanged(question, title=title, body=body, tags=tags):
         return None

@@ -1,6 +1,7 @@
 """Thin views: parse, authorise, call one service, respond. htmx requests get a fragment;
 the same forms without JavaScript POST and redirect back to the right place on the page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import throttle
+from accounts.throttle import Rate
 from forum import permissions, selectors, services
 from forum.diffs import revision_diffs
 from forum.forms import (
@@ -107,11 +110,39 @@ def ask(request):
     return render(request, "forum/ask.html", {"form": form, "preview": preview})
 
 
+PREVIEW_SCOPE = "preview"
+
+
+def _preview_refused(request, message: str, status: int, retry_after: int | None = None):
+    """The preview area says why there is no preview (static/js/preview.js lets htmx show a 4xx)."""
+    response = render(request, "forum/includes/preview.html", {"refusal": message}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 @require_POST
 def preview(request):
+    """The live preview: members only, counted per account (COMMONPLACE_PREVIEW_RATE), within the
+    post body's length and the Markdown table budget."""
+    try:
+        permissions.allow_preview(request.user)
+    except PermissionDenied as refused:
+        return _preview_refused(request, str(refused), 403)
+    wait = throttle.hit(
+        PREVIEW_SCOPE, f"user:{request.user.pk}", Rate.parse(settings.COMMONPLACE_PREVIEW_RATE)
+    )
+    if wait:
+        return _preview_refused(
+            request,
+            f"The preview is resting: too many previews in a short time. It comes back in "
+            f"{throttle.wait_phrase(wait)}; your text is safe in the form.",
+            429,
+            retry_after=wait,
+        )
     form = PreviewForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(form.errors["body"][0])
+        return _preview_refused(request, form.errors["body"][0], 400)
     return render(
         request, "forum/includes/preview.html", {"preview": render_markdown(form.cleaned_data["body"])}
     )

@@ -1,6 +1,7 @@
 from django import forms
 from django.urls import reverse_lazy
 
+from forum.forms import clean_title_text, validate_markdown
 from forum.models import TITLE_MAX, TITLE_MIN
 from forum.tags import parse_tags, validate_tags
 from kb.models import ARTICLE_BODY_MAX, ARTICLE_BODY_MIN, SUMMARY_MAX, SUMMARY_MIN
@@ -25,6 +26,7 @@ class ArticleForm(forms.Form):
         label="Article",
         min_length=ARTICLE_BODY_MIN,
         max_length=ARTICLE_BODY_MAX,
+        validators=[validate_markdown],
         widget=forms.Textarea(
             attrs={
                 "rows": 20,
@@ -45,7 +47,7 @@ class ArticleForm(forms.Form):
     )
 
     def clean_title(self) -> str:
-        return " ".join(self.cleaned_data["title"].split())
+        return clean_title_text(self.cleaned_data["title"])
 
     def clean_summary(self) -> str:
         return " ".join(self.cleaned_data["summary"].split())

@@ -120,6 +120,7 @@ def while_suspended(world, user) -> bool:
         [
             forum.can_ask(user),
             forum.can_answer(user, world.question),
+            forum.can_preview(user),
             forum.can_comment(user, world.answer),
             forum.can_vote(user, world.answer, 1),
             forum.can_accept(user, answer_to_own),
@@ -167,6 +168,7 @@ CHECKS = {
     "ask a question": lambda w, u: forum.can_ask(u),
     "answer an open question": lambda w, u: forum.can_answer(u, w.question),
     "answer a closed question": lambda w, u: forum.can_answer(u, w.closed),
+    "preview Markdown while writing (`/preview/`)": lambda w, u: forum.can_preview(u),
     "comment on someone else's post": lambda w, u: forum.can_comment(u, w.answer),
     "comment on a deleted post": lambda w, u: forum.can_comment(u, w.deleted),
     "vote up someone else's post": lambda w, u: forum.can_vote(u, w.answer, 1),

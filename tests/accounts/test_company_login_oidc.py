@@ -24,13 +24,15 @@ CALLBACK = f"http://testserver/accounts/oidc/{COMPANY_OIDC_ID}/login/callback/"
 ADA = Person("ada", "ada-at-the-product-1", "ada@example.com", "Ada Lovelace")
 GRACE = Person("grace", "grace-at-the-product-1", "grace@example.com", "Grace Hopper")
 LINUS = Person("linus", "linus-at-the-product-1", "linus@example.com", "Linus T")
+# A username and a name that look like a moderator's.
+IMPOSTOR = Person("rnorgan", "rnorgan-at-the-product-1", "rnorgan@example.com", "Morgan (moderator)")
 # Claims an address the provider never checked.
 MALLORY = Person("mallory", "mallory-at-the-product", "victim@example.com", "Mallory", email_verified=False)
 
 
 @pytest.fixture(scope="module")
 def provider():
-    with oidc_provider(redirect_uris=[CALLBACK], people=[ADA, GRACE, LINUS, MALLORY]) as running:
+    with oidc_provider(redirect_uris=[CALLBACK], people=[ADA, GRACE, LINUS, MALLORY, IMPOSTOR]) as running:
         yield running
 
 
@@ -143,14 +145,24 @@ def test_an_address_never_confirmed_here_is_not_linked(client):
     assert squatter.check_password(TEST_PASSWORD)
 
 
-def test_a_taken_username_gets_a_number(client):
-    UserFactory(username="linus", email="someone-else@example.com")
+@pytest.mark.parametrize(
+    ("taken", "person", "display_name"),
+    [
+        ("linus", LINUS, "Linus T"),
+        # Looks like "morgan", and the name claims a role: a variant, and no display name
+        # (shown by the username, never as "Morgan (moderator)").
+        ("morgan", IMPOSTOR, ""),
+    ],
+)
+def test_a_taken_or_look_alike_username_gets_a_variant(client, taken, person, display_name):
+    UserFactory(username=taken, email="someone-else@example.com", display_name="Morgan")
 
-    log_in(client, LINUS)
+    log_in(client, person)
 
     user = signed_in_user(client)
-    assert user.email == "linus@example.com"
-    assert user.username.startswith("linus") and user.username != "linus"
+    assert user.email == person.email
+    assert user.username.startswith(person.username) and user.username != person.username
+    assert user.display_name == display_name
 
 
 def test_with_company_sign_up_closed_no_account_is_created_but_members_still_log_in(client, settings):

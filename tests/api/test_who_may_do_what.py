@@ -221,6 +221,8 @@ NO_API_DOOR = {
     # account"); community managers erase from the console.
     "erase your own account",
     "erase someone else's account",
+    # A writing aid of the web forms; API clients get body_html in the answer to their post.
+    "preview Markdown while writing (`/preview/`)",
 }
 
 

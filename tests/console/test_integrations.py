@@ -59,7 +59,7 @@ def test_the_integrations_list_and_nav(client, casey):
 def test_a_taken_username_is_refused_and_the_form_kept(client, casey):
     response = client.post("/manage/integrations/", {"username": "casey", "display_name": "Helpdesk"})
     assert response.status_code == 400
-    assert "A user with that username already exists." in response.content.decode()
+    assert "That username is taken: choose another." in response.content.decode()
     assert not User.objects.filter(is_bot=True).exists()
 
 

@@ -98,6 +98,8 @@ def test_preview_button_renders_markdown_without_saving(client):
 
 
 def test_htmx_preview_endpoint_returns_rendered_fragment(client):
+    login(client)
+
     response = client.post("/preview/", {"body": "# Heading\n\n<script>x</script>"}, HTTP_HX_REQUEST="true")
 
     body = response.content.decode()
