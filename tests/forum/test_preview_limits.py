@@ -54,7 +54,7 @@ def test_members_see_their_markdown_rendered(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert "<table>" in body
-    assert '<td style="text-align:right">5</td>' in body
+    assert '<td class="align-right">5</td>' in body
 
 
 @pytest.mark.parametrize("who", [UserFactory, ModeratorFactory])
