@@ -136,7 +136,8 @@ def check_post_allowed(*, author, kind: Kind, body: str, submission_token: uuid.
             allowed=allowed,
             window=DAY,
             now=now,
-            refusal=f"New accounts can post {allowed} {kind}s a day; you can {_VERBS[kind]} again in {{wait}}.",
+            refusal=f"New accounts can post {allowed} {kind}s a day; "
+            f"you can {_VERBS[kind]} again in {{wait}}.",
         )
         _check_links(body)
     kinds, setting, what = (
