@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import healthz
+from config.robots import robots_txt
 from forum.sitemaps import SITEMAPS, sitemap
 from kb.sitemaps import SITEMAPS as KB_SITEMAPS
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sections": {**SITEMAPS, **KB_SITEMAPS}}, name="sitemap"),
     path("branding/", include("branding.urls")),
     path("admin/", admin.site.urls),
