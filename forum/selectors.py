@@ -223,9 +223,14 @@ def revisions_for(post, viewer) -> QuerySet:
 
 
 def tag_list(*, query: str = "") -> QuerySet:
+    """Tags with how many questions everyone may see carry them: a tag that only deleted, hidden
+    or held questions carry (a spammer's, say) is not listed."""
     from django.db.models import Count
 
-    tags = Tag.objects.annotate(question_count=Count("taggit_taggeditem_items")).filter(question_count__gt=0)
+    shown = Q(taggit_taggeditem_items__object_id__in=Question.objects.visible().values("pk"))
+    tags = Tag.objects.annotate(question_count=Count("taggit_taggeditem_items", filter=shown)).filter(
+        question_count__gt=0
+    )
     if query:
         tags = tags.filter(name__icontains=query)
     return tags.order_by("-question_count", "name")

@@ -68,7 +68,7 @@ class World:
         author = UserFactory(username=f"{state}-author")
         word = WORDS[state]
         question = make_question(
-            author=author, title=f"My {word} kettle boils dry at night", tags=("kettles",)
+            author=author, title=f"My {word} kettle boils dry at night", tags=("kettles", f"{word}-kettles")
         )
         accepted = make_answer(question, author=UserFactory(), body="Descale the element, then test it.")
         services.answer_accept_toggle(answer=accepted, user=author)  # a solved thread: promotable
@@ -189,6 +189,16 @@ def door_question_lists(client, w, state, headers):
     return WORDS[state] in listed
 
 
+def door_tag_list(client, w, state, headers):
+    """A tag only this question carries (a spammer's, say) is not listed while it is not shown."""
+    return f"{WORDS[state]}-kettles" in page(client, "/tags/")
+
+
+def door_api_tag_list(client, w, state, headers):
+    response = client.get("/api/v1/tags/", **headers)
+    return f"{WORDS[state]}-kettles" in {tag["slug"] for tag in response.json()["results"]}
+
+
 def door_api_question_list(client, w, state, headers):
     return w.questions[state].pk in api_ids(client, "/api/v1/questions/?sort=newest", headers)
 
@@ -270,6 +280,8 @@ READ_DOORS = {
     door_search: set(),
     door_api_search: set(),
     door_question_lists: set(),
+    door_tag_list: set(),
+    door_api_tag_list: set(),
     door_api_question_list: set(),
     door_api_question: OWN,
     door_api_answer: OWN,
@@ -300,7 +312,9 @@ def test_every_door_is_open_for_a_post_shown_to_everyone(client, world):
     """The same doors reach a visible question, answer and comment: a door that never shows
     anything would pass the test above for nothing."""
     helper = UserFactory(username="helen")
-    question = make_question(author=helper, title="My juniper kettle clicks off early", tags=("kettles",))
+    question = make_question(
+        author=helper, title="My juniper kettle clicks off early", tags=("kettles", "juniper-kettles")
+    )
     answer = make_answer(world.open_question, author=helper, body="Citric juniper acid, then two rinses.")
     services.answer_accept_toggle(answer=make_answer(question, author=world.voter), user=helper)
     comment, _ = services.comment_create(post=world.open_question, author=helper, body="A juniper one here.")
