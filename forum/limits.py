@@ -202,23 +202,19 @@ def check_edit_allowed(*, editor, before: str, after: str) -> None:
     _lock_author(editor)
     now = timezone.now()
     if is_new_account(editor, now=now):
-        allowed = _setting("COMMONPLACE_NEW_EDITS_PER_DAY", 20)
-        _check_window(
-            _edits(editor),
-            allowed=allowed,
-            window=DAY,
-            now=now,
-            refusal=f"New accounts can make {allowed} edits a day; you can edit again in {{wait}}.",
+        _check_edits(
+            editor, "COMMONPLACE_NEW_EDITS_PER_DAY", 20, DAY, now, "New accounts can make {} edits a day"
         )
         _check_links(after, before=before)
-    allowed = _setting("COMMONPLACE_EDITS_PER_HOUR", 30)
-    _check_window(
-        _edits(editor),
-        allowed=allowed,
-        window=HOUR,
-        now=now,
-        refusal=f"You can make {allowed} edits an hour; you can edit again in {{wait}}.",
-    )
+    _check_edits(editor, "COMMONPLACE_EDITS_PER_HOUR", 30, HOUR, now, "You can make {} edits an hour")
+
+
+def _check_edits(
+    editor, setting: str, default: int, window: dt.timedelta, now: dt.datetime, limit: str
+) -> None:
+    allowed = _setting(setting, default)
+    refusal = f"{limit.format(allowed)}; you can edit again in {{wait}}."
+    _check_window(_edits(editor), allowed=allowed, window=window, now=now, refusal=refusal)
 
 
 def _edits(editor) -> list:

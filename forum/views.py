@@ -180,19 +180,28 @@ def answer_create(request, pk: int):
         preview = render_markdown(request.POST.get("body", "")) if "preview" in request.POST else None
         context = thread_context(request, pk, answer_form=form, answer_preview=preview)
         return render(request, "forum/question_detail.html", context, status=200 if preview else 400)
+    answer = _create_from_form(request, form, services.answer_create, question=question)
+    if answer is None:
+        context = thread_context(request, pk, answer_form=form)
+        return render(request, "forum/question_detail.html", context, status=429)
+    return redirect(answer.anchor_url)
+
+
+def _create_from_form(request, form, create, **target):
+    """Post an answer or a comment from a valid form through `create`, its service. A limit's
+    refusal goes on the body field, which keeps the typed text (the form has no other error
+    slot), and None is returned: the caller shows the form again with 429."""
     try:
-        answer, _ = services.answer_create(
-            question=question,
+        post, _ = create(
+            **target,
             author=request.user,
             body=form.cleaned_data["body"],
             submission_token=form.cleaned_data["submission_token"],
         )
     except PostLimited as limited:
-        # Shown on the answer field, which keeps the typed text (the form has no other error slot).
         form.add_error("body", limited)
-        context = thread_context(request, pk, answer_form=form)
-        return render(request, "forum/question_detail.html", context, status=429)
-    return redirect(answer.anchor_url)
+        return None
+    return post
 
 
 def _post_or_404(request, kind: str, pk: int):
@@ -273,17 +282,8 @@ def comment_create(request, kind: str, pk: int):
     form = CommentForm(request.POST)
     status = 400
     if form.is_valid():
-        try:
-            services.comment_create(
-                post=post,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                submission_token=form.cleaned_data["submission_token"],
-            )
-        except PostLimited as limited:
-            # Too soon, or a new account's daily comments spent: said on the field that keeps the text.
-            form.add_error("body", limited)
-            status = 429
+        if _create_from_form(request, form, services.comment_create, post=post) is None:
+            status = 429  # too soon, or a new account's comments for the day are spent
         else:
             form, status = CommentForm(), 200
     if request.htmx:
