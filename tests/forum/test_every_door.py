@@ -543,3 +543,17 @@ def test_a_write_checked_before_a_deletion_committed_is_refused_under_the_lock(w
     with pytest.raises(PermissionDenied, match="deleted"):
         attempts[write]()
     assert written() == before
+
+
+def test_a_ledger_naming_posts_not_shown_costs_no_query_per_line(
+    client, world, django_assert_max_num_queries
+):
+    """Whether the viewer may see each line's post is settled without a query per line: the
+    posts and their threads come with the page, the viewer's role once."""
+    author = world.authors["deleted"]  # two votes and an acceptance: lines on posts not shown
+    client.force_login(world.member)
+
+    with django_assert_max_num_queries(7):  # session, viewer, member, count, page, two role lookups
+        response = client.get(f"/users/{author.username}/reputation/")
+
+    assert response.content.decode().count("A post that is not available") == 3  # its three lines
