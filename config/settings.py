@@ -426,17 +426,22 @@ COMMONPLACE_FLAGS_PER_DAY = env_int("COMMONPLACE_FLAGS_PER_DAY", 10)
 COMMONPLACE_LIVE_POLL_SECONDS = env_int("COMMONPLACE_LIVE_POLL_SECONDS", 10)
 # How often a signed-in page redraws the nav's unread-notifications count.
 COMMONPLACE_UNREAD_POLL_SECONDS = env_int("COMMONPLACE_UNREAD_POLL_SECONDS", 30)
-# Posting limits (forum/limits.py), the same for every role. A "new account" joined under
-# NEW_ACCOUNT_AGE_HOURS ago or has under NEW_ACCOUNT_REPUTATION; the pause applies to everyone.
+# Limits on every write (forum/limits.py), the same for every role. A "new account" joined under
+# NEW_ACCOUNT_AGE_HOURS ago or has under NEW_ACCOUNT_REPUTATION; the pauses and the hourly edits
+# apply to everyone. 0 switches a cap or a pause off (NEW_LINKS_PER_POST=0 allows no links).
 COMMONPLACE_POST_LIMITS_ENABLED = env_bool("COMMONPLACE_POST_LIMITS_ENABLED", True)
 COMMONPLACE_NEW_ACCOUNT_AGE_HOURS = env_int("COMMONPLACE_NEW_ACCOUNT_AGE_HOURS", 24)
 COMMONPLACE_NEW_ACCOUNT_REPUTATION = env_int("COMMONPLACE_NEW_ACCOUNT_REPUTATION", 10)
 COMMONPLACE_NEW_QUESTIONS_PER_DAY = env_int("COMMONPLACE_NEW_QUESTIONS_PER_DAY", 3)
 COMMONPLACE_NEW_ANSWERS_PER_DAY = env_int("COMMONPLACE_NEW_ANSWERS_PER_DAY", 10)
+COMMONPLACE_NEW_COMMENTS_PER_DAY = env_int("COMMONPLACE_NEW_COMMENTS_PER_DAY", 20)
+COMMONPLACE_NEW_EDITS_PER_DAY = env_int("COMMONPLACE_NEW_EDITS_PER_DAY", 20)
 COMMONPLACE_NEW_LINKS_PER_POST = env_int("COMMONPLACE_NEW_LINKS_PER_POST", 2)
 COMMONPLACE_SECONDS_BETWEEN_POSTS = env_int("COMMONPLACE_SECONDS_BETWEEN_POSTS", 15)
 # The live Markdown preview (/preview/), members only: this many per account, then 429.
 COMMONPLACE_PREVIEW_RATE = env_window_rate("COMMONPLACE_PREVIEW_RATE", "60/min")
+COMMONPLACE_SECONDS_BETWEEN_COMMENTS = env_int("COMMONPLACE_SECONDS_BETWEEN_COMMENTS", 15)
+COMMONPLACE_EDITS_PER_HOUR = env_int("COMMONPLACE_EDITS_PER_HOUR", 30)
 # Voting rings (moderation/serial_voting.py): looked for hourly, reversed in the ledger.
 CELERY_BEAT_SCHEDULE["moderation-detect-serial-voting"] = {
     "task": "moderation.detect_serial_voting",

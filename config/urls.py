@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.views import login
 from config.health import healthz
+from config.robots import robots_txt
 from config.security import csp_report
 from forum.sitemaps import SITEMAPS, sitemap
 from kb.sitemaps import SITEMAPS as KB_SITEMAPS
@@ -10,6 +11,7 @@ from kb.sitemaps import SITEMAPS as KB_SITEMAPS
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp_report"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sections": {**SITEMAPS, **KB_SITEMAPS}}, name="sitemap"),
     path("branding/", include("branding.urls")),
     path("admin/", admin.site.urls),

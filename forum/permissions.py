@@ -254,7 +254,10 @@ def allow_review_suggested_edit(user, suggested_edit) -> None:
 
 
 def allow_see_suggested_edit(user, suggested_edit) -> None:
+    """Its suggester and its reviewers, while they may see the post: its diff shows the post's
+    text, so a post deleted, hidden or held since closes its suggestions too."""
     allow_signed_in(user, "Log in to see suggested edits.")
+    allow_see_post(user, suggested_edit.post)
     if user.pk != suggested_edit.editor_id and not can_review_suggested_edit(user, suggested_edit):
         raise PermissionDenied("Only the person who suggested this edit and its reviewers can see it.")
 

@@ -180,7 +180,9 @@ def reviewable_suggestions(viewer, question: Question, answers: list[Answer]) ->
         return []
     answers_by_pk = {answer.pk: answer for answer in answers}
     if len(editable) == 1 + len(answers):
-        on_posts = Q(question=question) | Q(answer__question=question)
+        # Every post shown is editable: its suggestions, but not those on answers this viewer
+        # is not shown (deleted, hidden or held), which no one may review meanwhile.
+        on_posts = Q(question=question) | Q(answer__in=list(answers_by_pk))
     else:
         on_posts = Q(pk__in=[])
         for post in editable:
@@ -212,17 +214,23 @@ def votes_by(viewer, question: Question) -> dict[tuple[str, int], int]:
     return mine
 
 
-def revisions_for(post, viewer) -> list[Revision]:
-    """A post's history, for those who may see the post itself (404 for everyone else)."""
+def revisions_for(post, viewer) -> QuerySet:
+    """A post's history, oldest first, for those who may see the post itself (404 for everyone
+    else: a deleted, hidden or held post's revisions are its author's and moderators' only)."""
     if not permissions.can_see_post(viewer, post):
         raise Http404("No such post.")
-    return list(Revision.objects.filter(**post.as_filter()).select_related("editor").order_by("number"))
+    return Revision.objects.filter(**post.as_filter()).select_related("editor").order_by("number")
 
 
 def tag_list(*, query: str = "") -> QuerySet:
+    """Tags with how many questions everyone may see carry them: a tag that only deleted, hidden
+    or held questions carry (a spammer's, say) is not listed."""
     from django.db.models import Count
 
-    tags = Tag.objects.annotate(question_count=Count("taggit_taggeditem_items")).filter(question_count__gt=0)
+    shown = Q(taggit_taggeditem_items__object_id__in=Question.objects.visible().values("pk"))
+    tags = Tag.objects.annotate(question_count=Count("taggit_taggeditem_items", filter=shown)).filter(
+        question_count__gt=0
+    )
     if query:
         tags = tags.filter(name__icontains=query)
     return tags.order_by("-question_count", "name")

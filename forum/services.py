@@ -8,7 +8,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from forum import permissions, signals, visibility
-from forum.limits import check_post_allowed
+from forum.limits import check_edit_allowed, check_post_allowed
 from forum.markdown import render_markdown
 from forum.models import (
     ALSO_HELPED_MAX,
@@ -106,9 +106,23 @@ def question_create(
 
 @transaction.atomic
 def question_edit(*, question: Question, editor, title: str, body: str, tags: list[str], summary: str = ""):
-    """Returns the new Revision, or None when nothing changed."""
-    permissions.allow_edit(editor, question)
+    """Returns the new Revision, or None when nothing changed. An edit that changes something
+    counts against the editor's limits (forum.limits.check_edit_allowed)."""
+    question = _lock_for_edit(question, editor)
+    if _question_unchanged(question, title=title, body=body, tags=tags):
+        return None
+    check_edit_allowed(editor=editor, before=question.body, after=body)
     return _apply_question_edit(question, editor=editor, title=title, body=body, tags=tags, summary=summary)
+
+
+def _lock_for_edit(post, editor):
+    """Ask, lock the thread and the post, and ask again as the post is now: an edit checked
+    before a deletion (or a hold, or a lock) committed is refused, not applied to a post no one
+    may touch any more."""
+    permissions.allow_edit(editor, post)
+    post = visibility.lock_post(post)
+    permissions.allow_edit(editor, post)
+    return post
 
 
 def _question_unchanged(question: Question, *, title: str, body: str, tags: list[str]) -> bool:
@@ -172,7 +186,11 @@ def answer_create(
 
 @transaction.atomic
 def answer_edit(*, answer: Answer, editor, body: str, summary: str = ""):
-    permissions.allow_edit(editor, answer)
+    """Returns the new Revision, or None when nothing changed (see question_edit)."""
+    answer = _lock_for_edit(answer, editor)
+    if answer.body == body:
+        return None
+    check_edit_allowed(editor=editor, before=answer.body, after=body)
     return _apply_answer_edit(answer, editor=editor, body=body, summary=summary)
 
 
@@ -219,6 +237,7 @@ def comment_create(
         with transaction.atomic():
             post = visibility.lock_post(post, with_thread=False)
             permissions.allow_comment(author, post)  # again, as the post is now: not deleted meanwhile
+            check_post_allowed(author=author, kind="comment", body=body, submission_token=submission_token)
             comment = Comment.objects.create(
                 **post.as_filter(),
                 body=body,
@@ -280,6 +299,8 @@ def answer_accept_toggle(*, answer: Answer, user, accept: bool | None = None) ->
     (the API's POST and DELETE) the answer ends up accepted or not, whatever it was: asking for
     what already holds changes nothing, so a retried request is harmless."""
     permissions.allow_accept(user, answer)
+    answer = visibility.lock_post(answer)  # the thread, then the answer: as a deletion locks them
+    permissions.allow_accept(user, answer)  # again, as it is now: not deleted or hidden meanwhile
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     currently = question.accepted_answer_id == answer.pk
     accepted = not currently if accept is None else accept
@@ -308,6 +329,8 @@ def answer_also_helped_toggle(*, answer: Answer, user, mark: bool | None = None)
     helped. Returns True when marked. With `mark` (the API's POST and DELETE) the answer ends up
     marked or not, whatever it was: asking for what already holds changes nothing."""
     permissions.allow_mark_also_helped(user, answer)
+    answer = visibility.lock_post(answer)
+    permissions.allow_mark_also_helped(user, answer)  # again, as it is now
     question = Question.objects.select_for_update().get(pk=answer.question_id)
     existing = AlsoHelped.objects.filter(answer=answer).first()
     wanted = existing is None if mark is None else mark
@@ -352,7 +375,8 @@ def suggested_edit_create(
     """Below the edit privilege, an edit of someone else's post waits here for review. The post
     itself does not change. Title and tags are ignored for answers."""
     permissions.allow_suggest_edit(editor, post)
-    post = type(post).objects.select_for_update().get(pk=post.pk)
+    post = visibility.lock_post(post)
+    permissions.allow_suggest_edit(editor, post)  # again, as the post is now
     if post.kind == "question":
         tags = tags or []
         unchanged = _question_unchanged(post, title=title, body=body, tags=tags)
@@ -368,6 +392,7 @@ def suggested_edit_create(
     )
     if pending.exists():
         raise ValidationError(already)
+    check_edit_allowed(editor=editor, before=post.body, after=body)
     try:
         with transaction.atomic():
             return SuggestedEdit.objects.create(

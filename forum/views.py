@@ -211,19 +211,28 @@ def answer_create(request, pk: int):
         preview = render_markdown(request.POST.get("body", "")) if "preview" in request.POST else None
         context = thread_context(request, pk, answer_form=form, answer_preview=preview)
         return render(request, "forum/question_detail.html", context, status=200 if preview else 400)
+    answer = _create_from_form(request, form, services.answer_create, question=question)
+    if answer is None:
+        context = thread_context(request, pk, answer_form=form)
+        return render(request, "forum/question_detail.html", context, status=429)
+    return redirect(answer.anchor_url)
+
+
+def _create_from_form(request, form, create, **target):
+    """Post an answer or a comment from a valid form through `create`, its service. A limit's
+    refusal goes on the body field, which keeps the typed text (the form has no other error
+    slot), and None is returned: the caller shows the form again with 429."""
     try:
-        answer, _ = services.answer_create(
-            question=question,
+        post, _ = create(
+            **target,
             author=request.user,
             body=form.cleaned_data["body"],
             submission_token=form.cleaned_data["submission_token"],
         )
     except PostLimited as limited:
-        # Shown on the answer field, which keeps the typed text (the form has no other error slot).
         form.add_error("body", limited)
-        context = thread_context(request, pk, answer_form=form)
-        return render(request, "forum/question_detail.html", context, status=429)
-    return redirect(answer.anchor_url)
+        return None
+    return post
 
 
 def _post_or_404(request, kind: str, pk: int):
@@ -302,27 +311,21 @@ def comment_create(request, kind: str, pk: int):
         return _login_first(post)
     permissions.allow_comment(request.user, post)
     form = CommentForm(request.POST)
+    status = 400
     if form.is_valid():
-        services.comment_create(
-            post=post,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            submission_token=form.cleaned_data["submission_token"],
-        )
-        form = CommentForm()
-    elif not request.htmx:
-        context = thread_context(request, post.thread_id, failed_comment=(kind, post.pk, form))
-        return render(request, "forum/question_detail.html", context, status=400)
+        if _create_from_form(request, form, services.comment_create, post=post) is None:
+            status = 429  # too soon, or a new account's comments for the day are spent
+        else:
+            form, status = CommentForm(), 200
     if request.htmx:
         post.comment_list = list(
             post.comments.visible_to(request.user).select_related("author").prefetch_related("author__groups")
         )
-        return render(
-            request,
-            "forum/includes/comments.html",
-            {"post": post, "kind": kind, "comment_form": form},
-            status=200 if form.is_bound is False or form.is_valid() else 400,
-        )
+        context = {"post": post, "kind": kind, "comment_form": form}
+        return render(request, "forum/includes/comments.html", context, status=status)
+    if status != 200:
+        context = thread_context(request, post.thread_id, failed_comment=(kind, post.pk, form))
+        return render(request, "forum/question_detail.html", context, status=status)
     return redirect(post.anchor_url)
 
 
@@ -339,22 +342,31 @@ def _edit_mode(user, post) -> bool:
     return False
 
 
-def _suggest(request, form, post, **content) -> bool:
-    """Send the edit for review; a refusal (no change, one already waiting) shows on the form."""
+def _save_edit(request, form, post, *, suggesting: bool, **content):
+    """Edit directly, or send the edit for review. A refusal (no change, a suggestion already
+    waiting, a limit) shows on the form, which keeps what was typed: returns the status to show
+    it with, or None when saved."""
+    summary = form.cleaned_data["summary"]
     try:
-        services.suggested_edit_create(
-            post=post, editor=request.user, summary=form.cleaned_data["summary"], **content
-        )
+        if suggesting:
+            services.suggested_edit_create(post=post, editor=request.user, summary=summary, **content)
+            messages.success(request, "Thanks — your edit was sent for review.")
+        else:
+            edit = services.question_edit if post.kind == "question" else services.answer_edit
+            revision = edit(**{post.kind: post}, editor=request.user, summary=summary, **content)
+            messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+    except PostLimited as limited:
+        form.add_error(None, limited)
+        return 429
     except ValidationError as error:
         form.add_error(None, error)
-        return False
-    messages.success(request, "Thanks — your edit was sent for review.")
-    return True
+        return 200
+    return None
 
 
-def _edit_page(request, form, post, kind: str, preview, suggesting: bool):
+def _edit_page(request, form, post, kind: str, preview, suggesting: bool, status: int = 200):
     context = {"form": form, "post": post, "kind": kind, "preview": preview, "suggesting": suggesting}
-    return render(request, "forum/edit.html", context)
+    return render(request, "forum/edit.html", context, status=status)
 
 
 @login_required
@@ -368,23 +380,17 @@ def question_edit(request, pk: int):
         "tags": " ".join(sorted(question.tags.names())),
     }
     form = QuestionEditForm(request.POST or None, initial=initial)
-    preview = None
+    preview, status = None, 200
     if request.method == "POST":
         if "preview" in request.POST:
             preview = render_markdown(request.POST.get("body", ""))
         elif form.is_valid():
             data = form.cleaned_data
             content = {"title": data["title"], "body": data["body"], "tags": data["tags"]}
-            if suggesting:
-                if _suggest(request, form, question, **content):
-                    return redirect(question.get_absolute_url())
-            else:
-                revision = services.question_edit(
-                    question=question, editor=request.user, summary=data["summary"], **content
-                )
-                messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+            status = _save_edit(request, form, question, suggesting=suggesting, **content)
+            if status is None:
                 return redirect(question.get_absolute_url())
-    return _edit_page(request, form, question, "question", preview, suggesting)
+    return _edit_page(request, form, question, "question", preview, suggesting, status)
 
 
 @login_required
@@ -393,39 +399,32 @@ def answer_edit(request, pk: int):
     answer = selectors.post_get("answer", pk, request.user)
     suggesting = _edit_mode(request.user, answer)
     form = AnswerEditForm(request.POST or None, initial={"body": answer.body})
-    preview = None
+    preview, status = None, 200
     if request.method == "POST":
         if "preview" in request.POST:
             preview = render_markdown(request.POST.get("body", ""))
         elif form.is_valid():
-            body = form.cleaned_data["body"]
-            if suggesting:
-                if _suggest(request, form, answer, body=body):
-                    return redirect(answer.anchor_url)
-            else:
-                revision = services.answer_edit(
-                    answer=answer, editor=request.user, body=body, summary=form.cleaned_data["summary"]
-                )
-                messages.success(request, "Your edit is saved." if revision else "Nothing changed.")
+            status = _save_edit(request, form, answer, suggesting=suggesting, body=form.cleaned_data["body"])
+            if status is None:
                 return redirect(answer.anchor_url)
-    return _edit_page(request, form, answer, "answer", preview, suggesting)
+    return _edit_page(request, form, answer, "answer", preview, suggesting, status)
+
+
+def _revisions_page(request, post, status: int = 200):
+    history = selectors.revisions_for(post, request.user)
+    context = {
+        "post": post,
+        "kind": post.kind,
+        "question": post.thread,
+        "diffs": revision_diffs(history),
+        "can_rollback": permissions.can_rollback(request.user, post),
+    }
+    return render(request, "forum/revisions.html", context, status=status)
 
 
 @require_GET
 def revisions(request, kind: str, pk: int):
-    post = _post_or_404(request, kind, pk)
-    history = selectors.revisions_for(post, request.user)
-    return render(
-        request,
-        "forum/revisions.html",
-        {
-            "post": post,
-            "kind": kind,
-            "question": post.thread,
-            "diffs": revision_diffs(history),
-            "can_rollback": permissions.can_rollback(request.user, post),
-        },
-    )
+    return _revisions_page(request, _post_or_404(request, kind, pk))
 
 
 @login_required
@@ -436,7 +435,11 @@ def revision_rollback(request, pk: int):
     if not permissions.can_see_post(request.user, post):
         raise Http404("No such post.")
     permissions.allow_rollback(request.user, post)
-    result = services.revision_rollback(revision=revision, editor=request.user)
+    try:
+        result = services.revision_rollback(revision=revision, editor=request.user)
+    except PostLimited as limited:  # a rollback is an edit: the history again, saying when to retry
+        messages.error(request, limited.messages[0])
+        return _revisions_page(request, post, status=429)
     messages.success(
         request,
         f"Rolled back to revision {revision.number}." if result else "That revision is the current text.",

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from accounts.permissions import allow_participate, allow_signed_in, boolean, is_signed_in
+from forum.permissions import allow_touch_post
 
 
 def allow_view_insights(user) -> None:
@@ -21,13 +22,15 @@ def allow_view_insights(user) -> None:
 
 def allow_me_too(user, question) -> None:
     """Any signed-in member but the asker (who already has the problem, and watches the
-    question), on a question that is not locked."""
+    question), on a question that is not locked, nor deleted, hidden or held (nothing new
+    lands on those, from anyone)."""
     allow_signed_in(user, "Log in to say you have this too.")
     allow_participate(user)
     if question.author_id == user.pk:
         raise PermissionDenied("You asked this question: you are already following it.")
     if question.is_locked:
         raise PermissionDenied("This question is locked.")
+    allow_touch_post(question, "marked as a problem you have too")
 
 
 def allow_escalate(user) -> None:

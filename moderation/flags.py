@@ -63,6 +63,8 @@ def _note(verb: str, flags, moderator) -> str:
 @transaction.atomic
 def flag_create(*, flagger, post, reason: str, duplicate_of_id: int | None = None, text: str = "") -> Flag:
     permissions.allow_flag(flagger, post)
+    post = visibility.lock_post(post, with_thread=False)
+    permissions.allow_flag(flagger, post)  # again, as the post is now: not deleted or held meanwhile
     # Lock the flagger: two flags sent at once cannot both slip under the daily limit.
     get_user_model().objects.select_for_update().filter(pk=flagger.pk).exists()
     if flags_on(post).filter(flagger=flagger).exists():

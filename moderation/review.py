@@ -52,12 +52,18 @@ def _latest_revision(field: str):
 
 
 def pending_edits(viewer):
-    """Pending suggestions the viewer may review (not their own, on posts still shown), oldest
-    first: they have waited longest."""
-    visible = Q(question__isnull=False, question__deleted_at__isnull=True) | Q(
-        answer__isnull=False, answer__deleted_at__isnull=True, answer__question__deleted_at__isnull=True
+    """Pending suggestions the viewer may review (not their own, on posts shown to everyone),
+    oldest first: they have waited longest. A suggestion on a post deleted, hidden by flags or
+    held, or in such a thread, is left out: no one may edit that post now, and the queue's diff
+    would show its text to reviewers who may not see it."""
+    shown = {"deleted_at__isnull": True, "hidden_at__isnull": True, "held_at__isnull": True}
+    on_question = Q(question__isnull=False, **{f"question__{name}": value for name, value in shown.items()})
+    on_answer = Q(
+        answer__isnull=False,
+        **{f"answer__{name}": value for name, value in shown.items()},
+        **{f"answer__question__{name}": value for name, value in shown.items()},
     )
-    suggestions = SuggestedEdit.objects.filter(visible, status=SuggestedEdit.Status.PENDING)
+    suggestions = SuggestedEdit.objects.filter(on_question | on_answer, status=SuggestedEdit.Status.PENDING)
     if not permissions.is_moderator(viewer):
         # Edit privilege holders cannot edit in locked threads, so cannot review there either.
         suggestions = suggestions.exclude(question__locked_at__isnull=False).exclude(

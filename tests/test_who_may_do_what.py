@@ -17,7 +17,7 @@ from accounts import permissions as accounts
 from accounts.models import MODERATORS_GROUP, Restriction, User
 from console import permissions as console
 from forum import permissions as forum
-from forum.models import SuggestedEdit
+from forum.models import Answer, SuggestedEdit
 from helpdesk import permissions as helpdesk
 from insights import permissions as insights
 from insights.models import Escalation
@@ -97,6 +97,18 @@ class World:
     def own_answer(self, user):
         return make_answer(self.question, author=user)
 
+    def not_shown(self, user) -> list:
+        """Answers deleted, hidden by flags and held for review: someone else's, and the
+        person's own (a visitor has none)."""
+        authors = [self.author] + ([user] if user.is_authenticated else [])
+        posts = []
+        for field in ("deleted_at", "hidden_at", "held_at"):
+            for author in authors:
+                answer = make_answer(self.question, author=author)
+                Answer.objects.filter(pk=answer.pk).update(**{field: timezone.now()})
+                posts.append(Answer.objects.select_related("question").get(pk=answer.pk))
+        return posts
+
 
 def restricted(user, kind: str):
     """The same person under a suspension (or silence) in force, however they got it: the rows
@@ -133,6 +145,19 @@ def while_suspended(world, user) -> bool:
             kb.can_curate(user),
             integrations.can_manage_webhooks(user),
         ]
+    )
+
+
+def on_posts_not_shown(world, user) -> bool:
+    """True if the person could comment on, vote on, flag, edit or suggest an edit of any post
+    that is deleted, hidden or held, theirs or not."""
+    return any(
+        forum.can_comment(user, post)
+        or forum.can_vote(user, post, 1)
+        or moderation.can_flag(user, post)
+        or forum.can_edit(user, post)
+        or forum.can_suggest_edit(user, post)
+        for post in world.not_shown(user)
     )
 
 
@@ -176,6 +201,7 @@ CHECKS = {
     "vote on your own post": own(World.own_answer, lambda w, u, post: forum.can_vote(u, post, 1) and u.pk),
     "vote on a deleted post": lambda w, u: forum.can_vote(u, w.deleted, 1),
     "vote on a post in a locked thread": lambda w, u: forum.can_vote(u, w.locked, 1),
+    "comment on, vote on, flag or edit a deleted, hidden or held post, even your own": on_posts_not_shown,
     "accept an answer to your own question": own(
         World.own_question,
         lambda w, u, question: forum.can_accept(u, make_answer(question, author=w.author)),

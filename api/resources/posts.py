@@ -79,6 +79,24 @@ class CommentInput(FormSerializer):
     submission_token = submission_token_field("comment")
 
 
+# --- Revisions --------------------------------------------------------------------------------
+
+
+class RevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="1 is the post as first written.")
+    title = serializers.CharField(help_text="Questions only; empty for an answer.")
+    body = serializers.CharField(help_text="Markdown source, as of this revision.")
+    tags = serializers.SerializerMethodField()
+    editor = AuthorSerializer(help_text="Who wrote this revision (a suggested edit's suggester).")
+    summary = serializers.CharField(help_text="The editor's summary (may be empty).")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, revision) -> list[str]:
+        """Questions only: the tags as of this revision."""
+        return revision.tags.split()
+
+
 # --- Votes ------------------------------------------------------------------------------------
 
 
@@ -206,6 +224,15 @@ class PostViewSet(viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
+    @action(detail=True, methods=["get"], serializer_class=RevisionSerializer)
+    def revisions(self, request, pk):
+        """The web's revisions page: every revision, newest first (a 404 to whoever may not see
+        the post, as there)."""
+        history = selectors.revisions_for(self.get_post(pk), request.user).order_by("-number")
+        revisions = self.paginate_queryset(history)
+        mark_moderators([revision.editor for revision in revisions])
+        return self.get_paginated_response(self.get_serializer(revisions, many=True).data)
+
     @action(detail=True, methods=["post", "delete"], serializer_class=None, pagination_class=None)
     def vote(self, request, pk):
         """POST casts or changes a vote, DELETE takes it back, as the web's vote buttons."""
@@ -240,6 +267,9 @@ def post_schemas(what: str, *, edit_input, edit_responses) -> dict:
                 responses=created_or_replayed(CommentSerializer, "comment"),
             ),
         ],
+        "revisions": extend_schema(
+            summary=f"Revisions of {what} (newest first)", responses=RevisionSerializer(many=True)
+        ),
         "vote": [
             extend_schema(
                 methods=["post"],

@@ -10,6 +10,13 @@ register = template.Library()
 
 
 @register.filter
+def seen_by(post, user) -> bool:
+    """May see the post (and so its title, text and link): for pages that mention posts beside
+    their own content, such as a member's reputation ledger."""
+    return post is not None and permissions.can_see_post(user, post)
+
+
+@register.filter
 def editable_by(post, user) -> bool:
     return permissions.can_edit(user, post)
 

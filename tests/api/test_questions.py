@@ -229,7 +229,7 @@ def test_the_webs_posting_limits_answer_429_with_retry_after(api):
     assert again.status_code == 429
     error = again.json()["error"]
     assert error["code"] == "post_limited"
-    assert error["message"].startswith("Please wait 15 seconds between posts (")
+    assert error["message"].startswith("Please wait 15 seconds between posts; you can post again in ")
     assert 0 < int(again["Retry-After"]) <= 15
 
 

@@ -100,6 +100,17 @@ def while_suspended(w, caller) -> bool:
     )
 
 
+def on_posts_not_shown(w, caller) -> bool:
+    """Comment on, vote on, flag or edit any answer deleted, hidden or held, theirs or not."""
+    return any(
+        caller.ok("post", f"{a(post)}comments/", {"body": "Any news on this?"})
+        or caller.ok("post", f"{a(post)}vote/", {"value": 1})
+        or caller.ok("post", f"{a(post)}flag/", {"reason": "spam"})
+        or caller.ok("patch", a(post), {"body": BODY})
+        for post in w.not_shown(caller.user)
+    )
+
+
 def while_silenced(w, caller) -> bool:
     restricted(caller.user, "silence")
     return caller.ok("post", f"{a(w.answer)}comments/", {"body": "Which model?"}) or caller.ok(
@@ -155,8 +166,12 @@ def edits(method_status: int):
 
 
 API_CHECKS = {
-    "read a question and its revisions": lambda w, c: c.ok("get", q(w.question)),
-    "read a deleted post and its revisions": lambda w, c: c.ok("get", a(w.deleted)),
+    "read a question and its revisions": lambda w, c: same_for_each(
+        c.ok("get", q(w.question)), c.ok("get", f"{q(w.question)}revisions/")
+    ),
+    "read a deleted post and its revisions": lambda w, c: same_for_each(
+        c.ok("get", a(w.deleted)), c.ok("get", f"{a(w.deleted)}revisions/")
+    ),
     "read a post held for review": lambda w, c: c.ok("get", q(w.held)),
     "ask a question": lambda w, c: c.ok("post", "/api/v1/questions/", ASK),
     "answer an open question": lambda w, c: c.ok("post", f"{q(w.question)}answers/", {"body": BODY}),
@@ -172,6 +187,7 @@ API_CHECKS = {
     "vote on your own post": lambda w, c: c.ok("post", f"{a(own_answer(w, c))}vote/", {"value": 1}),
     "vote on a deleted post": lambda w, c: c.ok("post", f"{a(w.deleted)}vote/", {"value": 1}),
     "vote on a post in a locked thread": lambda w, c: c.ok("post", f"{q(w.locked)}vote/", {"value": 1}),
+    "comment on, vote on, flag or edit a deleted, hidden or held post, even your own": on_posts_not_shown,
     "accept an answer to your own question": lambda w, c: c.ok(
         "post", f"{a(make_answer(own_question(w, c), author=w.author))}accept/"
     ),

@@ -1,5 +1,6 @@
-"""A vote and a moderator's deletion of the same answer, in real concurrent transactions on
-PostgreSQL: whichever commits first, no credit survives on the deleted answer."""
+"""A vote (or an edit, an acceptance, a suggested edit) and a moderator's deletion of the same
+answer, in real concurrent transactions on PostgreSQL: whichever commits first, no credit
+survives on the deleted answer, and nothing lands on it."""
 
 import threading
 import time
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 
 from forum import services
-from forum.models import Answer, Vote
+from forum.models import Answer, SuggestedEdit, Vote
 from moderation import closing
 from reputation import reconcile
 from reputation.ledger import apply_event
@@ -38,10 +39,12 @@ def apply_pending() -> None:
         apply_event(event_id)
 
 
-def test_a_vote_that_read_the_answer_before_its_deletion_committed_is_refused():
+def while_a_deletion_waits_to_commit(answer, write) -> list:
+    """A moderator deletes the answer and holds the commit; meanwhile `write(seen)` runs on the
+    answer as read before the commit (not deleted yet) and waits for its lock; then the deletion
+    commits. Returns the errors either raised."""
     assert connection.vendor == "postgresql"
-    answer = make_answer(make_question())
-    voter, moderator = UserFactory(), ModeratorFactory()
+    moderator = ModeratorFactory()
     deleted_uncommitted, commit_now = threading.Event(), threading.Event()
     errors: list = []
 
@@ -51,18 +54,28 @@ def test_a_vote_that_read_the_answer_before_its_deletion_committed_is_refused():
             deleted_uncommitted.set()
             commit_now.wait(timeout=20)
 
-    def vote():
+    def act():
         deleted_uncommitted.wait(timeout=20)
-        seen = Answer.objects.get(pk=answer.pk)  # the deletion is not committed: not deleted yet
+        seen = Answer.objects.select_related("question").get(pk=answer.pk)  # not committed: not deleted yet
         assert seen.deleted_at is None
-        services.vote_cast(voter=voter, post=seen, value=1)
+        write(seen)
 
-    threads = [in_thread(delete, errors), in_thread(vote, errors)]
+    threads = [in_thread(delete, errors), in_thread(act, errors)]
     deleted_uncommitted.wait(timeout=20)
-    time.sleep(0.5)  # the vote is now waiting for the answer's lock
+    time.sleep(0.5)  # the write is now waiting for the lock
     commit_now.set()
     for thread in threads:
         thread.join(timeout=30)
+    return errors
+
+
+def test_a_vote_that_read_the_answer_before_its_deletion_committed_is_refused():
+    answer = make_answer(make_question())
+    voter = UserFactory()
+
+    errors = while_a_deletion_waits_to_commit(
+        answer, lambda seen: services.vote_cast(voter=voter, post=seen, value=1)
+    )
 
     assert [type(error) for error in errors] == [PermissionDenied]
     assert "deleted" in str(errors[0])
@@ -103,3 +116,28 @@ def test_a_vote_that_commits_first_is_reversed_by_the_deletion_that_waited_for_i
     assert author.reputation == 1
     assert not LedgerEntry.objects.active().filter(answer=answer).exists()
     assert reconcile.check().drift == 0
+
+
+@pytest.mark.parametrize("write", ["edit", "accept", "suggest"])
+def test_an_edit_acceptance_or_suggestion_that_read_the_answer_before_its_deletion_is_refused(write):
+    """As votes do, edits, acceptances and suggestions lock the thread and then the post (the
+    order a deletion locks them in, so neither deadlocks), then ask again: the one that waited
+    for the deletion is refused, and the deleted answer is left as it was."""
+    asker = UserFactory()
+    answer = make_answer(make_question(author=asker), body="Update the firmware, then reboot.")
+    body = "Update the firmware from the admin page, then reboot it twice."
+    writes = {
+        "edit": lambda seen: services.answer_edit(answer=seen, editor=seen.author, body=body),
+        "accept": lambda seen: services.answer_accept_toggle(answer=seen, user=asker),
+        "suggest": lambda seen: services.suggested_edit_create(post=seen, editor=UserFactory(), body=body),
+    }
+
+    errors = while_a_deletion_waits_to_commit(answer, writes[write])
+
+    assert [type(error) for error in errors] == [PermissionDenied]
+    assert "deleted" in str(errors[0])
+    answer.refresh_from_db()
+    answer.question.refresh_from_db()
+    assert answer.body == "Update the firmware, then reboot."
+    assert answer.question.accepted_answer_id is None
+    assert not SuggestedEdit.objects.exists()
