@@ -93,8 +93,12 @@ def worth_checking(event, entries) -> set[int]:
         if entry.reverses_id is None and (entry.rule in _EARNING_RULES or entry.reason == "post restored")
     }
     # Any vote that leaves an answer at the helpful score (an up-vote, or a down-vote taken back).
+    # Not when its author already holds Helpful: every later vote on a popular answer would
+    # queue a check that can award nothing (one indexed exists() instead of a task).
     if event.kind == "vote" and event.answer_id and event.payload.get("score", 0) >= HELPFUL_SCORE:
-        found.add(event.answer.author_id)
+        author_id = event.answer.author_id
+        if not BadgeAward.objects.filter(user_id=author_id, badge="helpful").exists():
+            found.add(author_id)
     return found
 
 

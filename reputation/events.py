@@ -5,9 +5,12 @@ apply it. Nothing here talks to Redis before the commit, and a failed publish is
 the event is already safe in the database and the beat task re-sends it.
 """
 
+import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from reputation.models import EventKind, ReputationEvent
 
@@ -23,6 +26,35 @@ def enqueue_event(event_id: int) -> None:
         log.warning(
             "Could not publish reputation event %s; the outbox will re-send it.", event_id, exc_info=True
         )
+        mark_unsent(event_id)
+
+
+def mark_unsent(event_id: int) -> None:
+    """Its message never reached the broker: the sweep may re-send it without waiting out the
+    lease (a minute after it was recorded). Best effort: a lapsed lease re-sends it anyway."""
+    try:
+        ReputationEvent.objects.pending().filter(pk=event_id).update(sent_at=None)
+    except DatabaseError:
+        log.warning("Could not mark reputation event %s unsent.", event_id, exc_info=True)
+
+
+def claim_for_resend(*, lease: dt.timedelta, unsent_after: dt.timedelta, limit: int) -> list[int]:
+    """Pending events whose message is not on its way any more, oldest first, at most `limit`,
+    each marked sent now (so the next sweeps leave it alone for `lease`): those last sent over
+    `lease` ago (the message or the worker that held it was lost), and those whose publish failed
+    recorded over `unsent_after` ago. Rows being applied or claimed by another sweep are skipped."""
+    now = timezone.now()
+    due = Q(sent_at__lt=now - lease) | Q(sent_at__isnull=True, created_at__lt=now - unsent_after)
+    with transaction.atomic():
+        ids = list(
+            ReputationEvent.objects.pending()
+            .filter(due)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        ReputationEvent.objects.filter(pk__in=ids).update(sent_at=now)
+    return ids
 
 
 def award_badges_later(user_id: int) -> None:
@@ -35,7 +67,8 @@ def award_badges_later(user_id: int) -> None:
 
 
 def _record(**fields) -> ReputationEvent:
-    event = ReputationEvent.objects.create(**fields)
+    # Published at commit: it counts as sent from now (mark_unsent undoes it if that fails).
+    event = ReputationEvent.objects.create(sent_at=timezone.now(), **fields)
     transaction.on_commit(lambda: enqueue_event(event.pk))
     return event
 

@@ -48,6 +48,10 @@ class ReputationEvent(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # When its apply task was last handed to the broker: set with the event (it is published at
+    # commit), cleared when that publish failed, renewed by each re-send of the outbox sweep,
+    # which leaves alone an event whose message may still be queued (see reputation.tasks).
+    sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
 
     objects = ReputationEventQuerySet.as_manager()

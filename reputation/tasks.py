@@ -5,13 +5,16 @@ import logging
 
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.utils import timezone
 
-from reputation import badges, ledger
-from reputation.models import ReputationEvent
+from reputation import badges, events, ledger
 
 log = logging.getLogger(__name__)
+# An event whose publish failed is re-sent a minute after it was recorded; one that reached the
+# broker only once its last send is older than the lease: its message may still be queued
+# behind a backlog, and re-sending it then would only multiply the backlog.
 RESEND_AFTER = dt.timedelta(seconds=60)
+RESEND_LEASE = dt.timedelta(minutes=5)
+RESEND_BATCH = 1000  # per sweep (every 30 s); the rest wait for the next one
 
 
 @shared_task(
@@ -38,17 +41,16 @@ def apply_event(event_id: int) -> int:
 
 
 @shared_task(name="reputation.resend_pending", acks_late=True, ignore_result=True)
-def resend_pending(older_than_seconds: int = int(RESEND_AFTER.total_seconds()), limit: int = 5000) -> int:
-    """The outbox sweep (celery beat): re-send events still pending after a minute, oldest first."""
-    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
-    ids = list(
-        ReputationEvent.objects.pending()
-        .filter(created_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def resend_pending(
+    older_than_seconds: int = int(RESEND_LEASE.total_seconds()), limit: int = RESEND_BATCH
+) -> int:
+    """The outbox sweep (celery beat): re-send, oldest first and at most `limit`, the pending
+    events whose message is not on its way: last sent over `older_than_seconds` ago (the lease),
+    or never published and recorded over a minute ago. 0 re-sends every pending event."""
+    lease = dt.timedelta(seconds=older_than_seconds)
+    ids = events.claim_for_resend(lease=lease, unsent_after=min(lease, RESEND_AFTER), limit=limit)
     for event_id in ids:
-        apply_event.delay(event_id)
+        events.enqueue_event(event_id)
     if ids:
         log.info("Re-sent %d pending reputation events.", len(ids))
     return len(ids)

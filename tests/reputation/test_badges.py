@@ -149,3 +149,28 @@ def test_badge_checks_are_queued_only_after_lines_that_can_earn_one(
     commit(services.answer_accept_toggle, answer=answer, user=asker)
     assert checked == [helper.pk, helper.pk]
     assert {"solution", "helpful"} <= held(helper)
+
+
+def test_votes_on_a_helpful_answer_queue_no_check_once_its_author_holds_the_badge(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A popular answer gets many votes past 10: only the first crossing asks for a check."""
+    from reputation import tasks
+
+    checked = []
+
+    def check(user_id):
+        checked.append(user_id)
+        award_badges(user_id)
+
+    monkeypatch.setattr(tasks.award_badges, "delay", check)
+    helper = UserFactory()
+    answer = make_answer(make_question(), author=helper)
+    Answer.objects.filter(pk=answer.pk).update(score=9)
+
+    for _ in range(4):  # score 10 (the crossing), then 11, 12, 13
+        with django_capture_on_commit_callbacks(execute=True):
+            services.vote_cast(voter=UserFactory(), post=answer, value=1)
+
+    assert checked == [helper.pk]
+    assert BadgeAward.objects.filter(user=helper, badge="helpful").count() == 1

@@ -287,7 +287,7 @@ def test_badges_first_answer_and_solution(commit):
     assert award_badges(helper.pk) == []
 
 
-def test_beat_sweep_resends_events_pending_for_over_a_minute():
+def test_beat_sweep_resends_events_pending_past_their_lease():
     from reputation.tasks import resend_pending
 
     helper = UserFactory()
@@ -297,6 +297,10 @@ def test_beat_sweep_resends_events_pending_for_over_a_minute():
 
     assert resend_pending() == 0  # too young to re-send: its own task may still be on the way
     ReputationEvent.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - dt.timedelta(seconds=61))
+    assert resend_pending() == 0  # published at commit: its message may still be queued
+    ReputationEvent.objects.filter(pk=fresh.pk).update(
+        sent_at=timezone.now() - dt.timedelta(minutes=5, seconds=1)
+    )
     assert resend_pending() == 1
 
     assert ReputationEvent.objects.pending().count() == 0
