@@ -200,8 +200,17 @@ class Worker:
     stalls inside the ledger transaction, after writing entries, and the pool child writes
     "<pid> <event id>" to the marker file first, so a test can kill it mid-task."""
 
-    def __init__(self, broker_url: str, *, name: str, concurrency: int = 2, slow_marker: Path | None = None):
+    def __init__(
+        self,
+        broker_url: str,
+        *,
+        name: str,
+        concurrency: int = 2,
+        slow_marker: Path | None = None,
+        conn_max_age: int = 0,
+    ):
         self.broker_url = broker_url
+        self.conn_max_age = conn_max_age
         self.name = name
         self.concurrency = concurrency
         self.slow_marker = slow_marker
@@ -217,7 +226,8 @@ class Worker:
         env = {
             **os.environ,
             "DATABASE_URL": _test_database_url(),
-            "DATABASE_CONN_MAX_AGE": "0",
+            # 0 unless a test asks: a connection left open would stop the test database's drop.
+            "DATABASE_CONN_MAX_AGE": str(self.conn_max_age),
             "REDIS_URL": self.broker_url,
             "COMMONPLACE_EMAIL_BURST_SECONDS": EMAIL_BURST_SECONDS,
         }
