@@ -1,14 +1,19 @@
-"""Full-text search over questions: titles, bodies and answers.
+"""Full-text search over questions: titles, tags, bodies and answers.
 
 One search document per question lives in the ``forum_search_document`` table, created by
-migration 0002 for the database in use:
+migration 0002 for the database in use and given its keywords and variants by migration 0008.
+Besides the title, body and answers as plain text, a document holds the question's tags and
+every hyphenated word written as one ("Wi-Fi" also as "wifi"): *keywords* for the tags and the
+title's, *variants* for the body's and the answers'. A hyphenated word in a query is also tried
+as one word, and two adjacent query words one of which is very short are also tried as one ("wi fi"
+finds "wifi"), so "Wi-Fi", "WiFi", "wi fi" and "wifi" all find each other.
 
-* **PostgreSQL**: a plain table with the title, body and answers as plain text and a stored,
-  generated ``tsvector`` (title weight A, body B, answers C, ``english`` configuration) under a
-  GIN index. Queries use ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``.
+* **PostgreSQL**: a plain table with those texts and a stored, generated ``tsvector`` (title and
+  keywords weight A, body and variants B, answers C, ``english`` configuration) under a GIN
+  index. Queries use ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``.
 * **SQLite**: an FTS5 virtual table (``porter unicode61`` tokenizer) whose rowid is the
-  question id. Queries use ``MATCH``, ``bm25()`` with column weights, ``highlight()`` and
-  ``snippet()``.
+  question id and whose columns are those texts. Queries use ``MATCH``, ``bm25()`` with column
+  weights, ``highlight()`` and ``snippet()``.
 
 The table has no Django model (and so no foreign key): it is written only by
 ``search_index_question`` and read only here, always joined to ``forum_question``, so a row left
@@ -32,10 +37,13 @@ from dataclasses import dataclass
 import nh3
 from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
+from taggit.models import TaggedItem
 
 from forum.models import Answer, Question
 
 TABLE = "forum_search_document"
+#: The indexed texts, in the order ``_document`` returns them (see migration 0008).
+COLUMNS = "title, body, answers, keywords, variants"
 
 #: How a result list can be narrowed, with the label the search form shows.
 STATUSES = {"solved": "Solved", "unanswered": "Unanswered"}
@@ -47,12 +55,13 @@ MAX_ANSWERS_CHARS = 100_000
 SNIPPET_WORDS = 24
 SIMILAR_MIN_CHARS = 8
 
-# Relative weight of a match in the title, the question body and the answers. PostgreSQL's
-# ts_rank weights are {D, C, B, A}; SQLite's bm25() takes one weight per column, spread further
-# apart because BM25 also normalises by length (a match in a long title must still outrank a
-# match repeated in a short body).
+# Relative weight of a match in the title, the question body, the answers, the keywords (tags,
+# weighted like the title) and the variants (hyphenated words of body and answers written as one,
+# weighted like the body). PostgreSQL's ts_rank weights are {D, C, B, A}; SQLite's bm25() takes
+# one weight per column, spread further apart because BM25 also normalises by length (a match in
+# a long title must still outrank a match repeated in a short body).
 PG_RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
-SQLITE_BM25_WEIGHTS = (10.0, 2.0, 0.25)
+SQLITE_BM25_WEIGHTS = (10.0, 2.0, 0.25, 10.0, 2.0)
 
 # Private-use characters mark matches inside headlines; the text is escaped before they become
 # <mark> tags, and they are stripped from everything indexed and every query.
@@ -144,6 +153,42 @@ def clean_text(text: str, limit: int | None = None) -> str:
     return text[:limit] if limit else text
 
 
+# A word joined by hyphens ("Wi-Fi", "e-mail", "plug-in"): indexed and searched also as one word.
+_COMPOUND_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+#: Two adjacent query words are also tried as one ("wi fi" finds "wifi") when one is this short.
+JOIN_MAX_CHARS = 2
+
+
+def compounds(text: str) -> str:
+    """The hyphenated words of a text written as one word each ("Wi-Fi" gives "wifi"), so a
+    document with "Wi-Fi" matches "wifi", "WiFi" and "Wi-Fi" (searched as "wifi")."""
+    joined = dict.fromkeys(match.group().replace("-", "").lower() for match in _COMPOUND_RE.finditer(text))
+    return " ".join(joined)
+
+
+def _with_joined_words(chain: Chain) -> list[Chain]:
+    """The chain, then one alternative per hyphenated word written as one ("wi-fi" as "wifi",
+    which the index holds for every hyphenated word) and per pair of adjacent words, one of them
+    very short, written as one ("wi fi" as "wifi")."""
+    alternatives = [chain]
+    words = chain.include
+    for i, word in enumerate(words):
+        if _COMPOUND_RE.fullmatch(word.text):
+            alternatives.append(
+                Chain((*words[:i], Term(word.text.replace("-", "")), *words[i + 1 :]), chain.exclude)
+            )
+    for i in range(len(words) - 1):
+        first, second = words[i].text, words[i + 1].text
+        if (
+            _WORD_RE.fullmatch(first)
+            and _WORD_RE.fullmatch(second)
+            and min(len(first), len(second)) <= JOIN_MAX_CHARS
+        ):
+            joined = (*words[:i], Term(first + second), *words[i + 2 :])
+            alternatives.append(Chain(joined, chain.exclude))
+    return alternatives
+
+
 def _searchable(fragment: str) -> bool:
     words = _WORD_RE.findall(fragment)
     return bool(words) and not all(word.lower() in STOP_WORDS for word in words)
@@ -154,7 +199,7 @@ def parse_query(q: str) -> ParsedQuery:
     -"a phrase" must not match, and OR between two terms accepts either (AND binds tighter:
     ``a b OR c`` is ``(a AND b) OR c``, as in PostgreSQL). Stop words and punctuation-only
     terms are dropped, a group with nothing to include is dropped, and at most MAX_TERMS terms
-    are kept."""
+    are kept. Each group is followed by its spelling alternatives (see ``_with_joined_words``)."""
     chains: list[tuple[list[Term], list[Term]]] = [([], [])]
     or_pending = False
     kept = 0
@@ -174,7 +219,14 @@ def parse_query(q: str) -> ParsedQuery:
         kept += 1
         if kept >= MAX_TERMS:
             break
-    return ParsedQuery(tuple(Chain(tuple(inc), tuple(exc)) for inc, exc in chains if inc))
+    return ParsedQuery(
+        tuple(
+            alternative
+            for inc, exc in chains
+            if inc
+            for alternative in _with_joined_words(Chain(tuple(inc), tuple(exc)))
+        )
+    )
 
 
 def any_words_query(text: str) -> ParsedQuery:
@@ -227,13 +279,13 @@ class _Postgres:
     # longer ones give the one fragment around the best match.
     _snippet_options = (SNIPPET_WORDS * 6, PG_HEADLINE_WHOLE, PG_HEADLINE_FRAGMENT)
 
-    def write(self, cursor, question_id: int, title: str, body: str, answers: str) -> None:
-        title, body, answers = (text.replace("<", MARK_LT) for text in (title, body, answers))
+    def write(self, cursor, question_id: int, *texts: str) -> None:
         cursor.execute(
-            f"""INSERT INTO {TABLE} (question_id, title, body, answers) VALUES (%s, %s, %s, %s)
+            f"""INSERT INTO {TABLE} (question_id, {COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)
             ON CONFLICT (question_id) DO UPDATE
-            SET title = EXCLUDED.title, body = EXCLUDED.body, answers = EXCLUDED.answers""",  # noqa: S608
-            [question_id, title, body, answers],
+            SET title = EXCLUDED.title, body = EXCLUDED.body, answers = EXCLUDED.answers,
+                keywords = EXCLUDED.keywords, variants = EXCLUDED.variants""",  # noqa: S608
+            [question_id, *(text.replace("<", MARK_LT) for text in texts)],
         )
 
     def delete(self, cursor, question_id: int) -> None:
@@ -275,11 +327,11 @@ class _SQLite:
         JOIN forum_question qn ON qn.id = {TABLE}.rowid
         WHERE {TABLE} MATCH %s"""
 
-    def write(self, cursor, question_id: int, title: str, body: str, answers: str) -> None:
+    def write(self, cursor, question_id: int, *texts: str) -> None:
         self.delete(cursor, question_id)
         cursor.execute(
-            f"INSERT INTO {TABLE} (rowid, title, body, answers) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [question_id, title, body, answers],
+            f"INSERT INTO {TABLE} (rowid, {COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+            [question_id, *texts],
         )
 
     def delete(self, cursor, question_id: int) -> None:
@@ -334,7 +386,9 @@ def plain_text(body_html: str) -> str:
     return " ".join(clean_text(html.unescape(nh3.clean(spaced, tags=set()))).split())
 
 
-def _document(title: str, body_html: str, answer_htmls) -> tuple[str, str, str]:
+def _document(title: str, body_html: str, answer_htmls, tag_names=()) -> tuple[str, str, str, str, str]:
+    """The five indexed texts: title, body, answers, keywords (the tags, and the title's
+    hyphenated words as one word) and variants (the same for the body and the answers)."""
     answers, size = [], 0
     for answer_html in answer_htmls:
         text = plain_text(answer_html)
@@ -342,12 +396,30 @@ def _document(title: str, body_html: str, answer_htmls) -> tuple[str, str, str]:
         size += len(text)
         if size >= MAX_ANSWERS_CHARS:
             break
-    return " ".join(clean_text(title).split()), plain_text(body_html), "\n".join(answers)[:MAX_ANSWERS_CHARS]
+    title = " ".join(clean_text(title).split())
+    body = plain_text(body_html)
+    answers_text = "\n".join(answers)[:MAX_ANSWERS_CHARS]
+    tags = " ".join(clean_text(name) for name in sorted(tag_names))
+    keywords = " ".join(part for part in (tags, compounds(tags), compounds(title)) if part)
+    variants = compounds(f"{body} {answers_text}")
+    return title, body, answers_text, keywords, variants
+
+
+def _tag_names(apps=None, question_id: int | None = None) -> dict[int, list[str]]:
+    """Tag names by question id (of one question, or of all)."""
+    tagged_item = apps.get_model("taggit", "TaggedItem") if apps else TaggedItem
+    rows = tagged_item.objects.filter(content_type__app_label="forum", content_type__model="question")
+    if question_id is not None:
+        rows = rows.filter(object_id=question_id)
+    names: dict[int, list[str]] = {}
+    for object_id, name in rows.values_list("object_id", "tag__name"):
+        names.setdefault(object_id, []).append(name)
+    return names
 
 
 def search_index_question(question_id: int) -> None:
-    """Rewrite one question's search document from the question and all its answers (or remove
-    it when the question is gone). Call it after any write that changes their text."""
+    """Rewrite one question's search document from the question, its tags and all its answers
+    (or remove it when the question is gone). Call it after any write that changes them."""
     backend = _backend()
     if backend is None:
         return
@@ -363,11 +435,12 @@ def search_index_question(question_id: int) -> None:
             .order_by("-score", "created_at", "pk")
             .values_list("body_html", flat=True)
         )
-        backend.write(cursor, question_id, *_document(row[0], row[1], answers))
+        tags = _tag_names(question_id=question_id).get(question_id, [])
+        backend.write(cursor, question_id, *_document(row[0], row[1], answers, tags))
 
 
 def search_rebuild(apps=None) -> int:
-    """Index every question again; returns how many. Migration 0002 passes its historical apps."""
+    """Index every question again; returns how many. Migrations pass their historical apps."""
     backend = _backend()
     if backend is None:
         return 0
@@ -382,10 +455,12 @@ def search_rebuild(apps=None) -> int:
         )
     for question_id, body_html in answer_rows.values_list("question_id", "body_html"):
         answers.setdefault(question_id, []).append(body_html)
+    tags = _tag_names(apps)
     count = 0
     with connection.cursor() as cursor:
         for question_id, title, body_html in question_model.objects.values_list("pk", "title", "body_html"):
-            backend.write(cursor, question_id, *_document(title, body_html, answers.get(question_id, [])))
+            document = _document(title, body_html, answers.get(question_id, []), tags.get(question_id, []))
+            backend.write(cursor, question_id, *document)
             count += 1
     return count
 

@@ -2,7 +2,8 @@
 
 No model goes with it, so this migration changes no model state. The DDL is spelled out here
 rather than imported, so later changes to forum/search.py cannot change what this migration
-creates; the backfill of existing questions uses the current indexing code.
+creates. Existing questions are indexed by migration 0008, which gives the table its current
+columns (the current indexing code writes those).
 """
 
 from django.db import migrations
@@ -38,9 +39,6 @@ def create_search_document(apps, schema_editor):
         return
     for statement in statements:
         schema_editor.execute(statement)
-    from forum.search import search_rebuild
-
-    search_rebuild(apps)
 
 
 def drop_search_document(apps, schema_editor):

@@ -1,6 +1,8 @@
 """Search: the same tests run on SQLite (FTS5) and PostgreSQL (tsvector + GIN)."""
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from forum import services
@@ -348,3 +350,50 @@ def test_edit_form_title_does_not_ask_for_similar_questions():
 
     assert "hx-get" not in QuestionEditForm().fields["title"].widget.attrs
     assert "hx-get" in QuestionForm().fields["title"].widget.attrs
+
+
+# --- Tags and hyphenated words ---------------------------------------------------------------
+
+
+def test_tags_are_indexed_and_a_retag_is_reindexed():
+    question = ask("Router keeps dropping the Wi-Fi connection", tags=["wifi", "router"])
+
+    assert found("router wifi") == [question]
+    assert found("networking") == []
+
+    services.question_edit(
+        question=question, editor=question.author, title=question.title, body=FILLER, tags=["networking"]
+    )
+
+    assert found("networking") == [question]
+
+
+@pytest.mark.parametrize("q", ["wifi", "WiFi", "Wi-Fi", "wi fi", "wi-fi"])
+def test_hyphenated_joined_and_spaced_spellings_find_each_other(q):
+    hyphenated = ask("Laptop loses Wi-Fi after sleep")
+    joined = ask("Phone forgets the WiFi password", body=f"{FILLER} It happens daily.")
+    in_answer = ask("Tablet is offline every morning")
+    reply(in_answer, "Turn off the wi-fi power saving option.")
+    ask("Laptop fan is loud after sleep")
+
+    assert set(found(q)) == {hyphenated, joined, in_answer}
+
+
+def test_a_hyphenated_match_is_still_highlighted_as_written():
+    ask("Laptop loses Wi-Fi after sleep")
+
+    (hit,) = search_questions("wi-fi")[:1]
+
+    assert "<mark>" in hit.title_html
+
+
+def test_rebuild_command_reindexes_every_question_with_its_tags(capsys):
+    question = ask("Paper jams in the tray", tags=["printer"])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM forum_search_document")
+    assert found("printer") == []
+
+    call_command("search_rebuild")
+
+    assert found("printer") == [question]
+    assert "Indexed 1 questions." in capsys.readouterr().out
