@@ -581,6 +581,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Reputation -----------------------------------------------------------------------------
 
+# Question views are counted in the cache (reading writes nothing); this adds them up.
+CELERY_BEAT_SCHEDULE["forum-flush-view-counts"] = {
+    "task": "forum.flush_view_counts",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["reputation-resend-pending"] = {
     "task": "reputation.resend_pending",
     "schedule": 30.0,

@@ -21,7 +21,6 @@ def broker_down(monkeypatch):
     app.conf.update(broker_url=CLOSED_PORT, broker_write_url=CLOSED_PORT, task_always_eager=False)
     app._pool = None
     app.amqp._producer_pool = None
-    queueing.forget_broker_down()
     attempts = []
     real_publish = Producer.publish
 
@@ -34,7 +33,6 @@ def broker_down(monkeypatch):
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
-    queueing.forget_broker_down()
 
 
 def test_a_vote_with_the_broker_down_tries_once_then_not_at_all(client, broker_down):
