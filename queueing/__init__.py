@@ -4,9 +4,9 @@ Every app enqueues its after-commit work through `publish`. The work itself is a
 safe in the database (a pending row), and a beat sweep re-sends whatever was not published, so
 a publish that fails is only logged. What this module adds is speed during an outage:
 
-- it publishes once, without kombu's retry loop (3 retries 0.2 s apart: the 0.65 s a vote took
-  with Redis down), and the broker's connect/read timeouts are short (settings,
-  CELERY_BROKER_TRANSPORT_OPTIONS);
+- it publishes once, without kombu's publish and connection retry loops (most of the 0.65 s a
+  vote took with Redis down), and the broker's connect timeout is short (settings,
+  CELERY_BROKER_TRANSPORT_OPTIONS: "max_retries": 0);
 - after a failure it remembers, in this process, that the broker is down for
   `BROKER_DOWN_SECONDS` and makes no attempt at all until then: the sweeps catch up.
 
