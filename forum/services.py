@@ -1,7 +1,10 @@
 """Every write in the forum with a rule or a side effect. Keyword-only, atomic."""
 
+import hashlib
+import logging
 import uuid
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -24,6 +27,8 @@ from forum.search import search_index_question
 from forum.titles import visible_title
 from reputation import events as reputation_events
 from reputation.events import award_badges_later
+
+log = logging.getLogger(__name__)
 
 
 def _tags_text(names) -> str:
@@ -361,8 +366,60 @@ def question_outcome_posted(*, question: Question, at) -> bool:
     return bool(Question.objects.filter(pk=question.pk, outcome_at__isnull=True).update(outcome_at=at))
 
 
-def question_record_view(*, question: Question) -> None:
-    Question.objects.filter(pk=question.pk).update(view_count=F("view_count") + 1)
+# Views are counted in the cache, not the database: reading a question writes nothing (no
+# session, no UPDATE), so a crawl or a crowd of anonymous readers costs the database nothing.
+# A visitor (a member, or an anonymous reader's address and browser) counts once per question
+# per VIEW_WINDOW_SECONDS; the counts wait in the cache and `view_counts_flush` (beat job
+# forum-flush-view-counts, every minute) adds them to Question.view_count.
+VIEW_WINDOW_SECONDS = 3600
+VIEW_FLUSH_BATCH = 1000
+
+
+def _pending_views_key(question_id: int) -> str:
+    return f"forum:views:pending:{question_id}"
+
+
+def question_record_view(*, question_id: int, visitor: str) -> bool:
+    """Count one view of the question by `visitor` unless they viewed it within the window.
+    Never raises and never touches the database: with the cache down the view goes uncounted."""
+    digest = hashlib.sha256(visitor.encode()).hexdigest()[:24]
+    try:
+        if not cache.add(f"forum:views:seen:{question_id}:{digest}", 1, timeout=VIEW_WINDOW_SECONDS):
+            return False
+        key = _pending_views_key(question_id)
+        if not cache.add(key, 1, timeout=None):
+            cache.incr(key)
+    except Exception:  # a view count is not worth failing or slowing a page for
+        log.warning("Could not count a view of question %s.", question_id, exc_info=True)
+        return False
+    return True
+
+
+def view_counts_flush() -> int:
+    """Add the views waiting in the cache to the questions' counts; returns how many views.
+    Safe to run concurrently with counting: it subtracts what it added, never deletes."""
+    flushed = 0
+    ids = Question.objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=VIEW_FLUSH_BATCH)
+    batch: list[int] = []
+    for question_id in ids:
+        batch.append(question_id)
+        if len(batch) == VIEW_FLUSH_BATCH:
+            flushed += _flush_views(batch)
+            batch = []
+    return flushed + (_flush_views(batch) if batch else 0)
+
+
+def _flush_views(question_ids: list[int]) -> int:
+    pending = cache.get_many([_pending_views_key(pk) for pk in question_ids])
+    flushed = 0
+    for question_id in question_ids:
+        count = pending.get(_pending_views_key(question_id)) or 0
+        if count <= 0:
+            continue
+        Question.objects.filter(pk=question_id).update(view_count=F("view_count") + count)
+        cache.decr(_pending_views_key(question_id), count)
+        flushed += count
+    return flushed
 
 
 # --- Suggested edits ------------------------------------------------------------------------

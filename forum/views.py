@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import throttle
+from accounts.adapter import client_address
 from accounts.throttle import Rate
 from forum import permissions, selectors, services
 from forum.diffs import revision_diffs
@@ -27,9 +28,6 @@ from forum.forms import (
 from forum.limits import PostLimited
 from forum.markdown import render_markdown
 from forum.models import Revision
-
-VIEWED_SESSION_KEY = "viewed_questions"
-
 
 # --- Lists ----------------------------------------------------------------------------------
 
@@ -178,16 +176,20 @@ def question_redirect(request, pk: int):
     return redirect(selectors.question_get(pk), permanent=True)
 
 
+def _visitor(request) -> str:
+    """Who counts as one viewer: a member, or an anonymous reader's address and browser."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"anon:{client_address(request)}:{request.META.get('HTTP_USER_AGENT', '')[:200]}"
+
+
 @require_GET
 def question_detail(request, pk: int, slug: str):
     context = thread_context(request, pk)
     question = context["question"]
     if slug != question.slug:
         return redirect(question, permanent=True)
-    viewed = request.session.get(VIEWED_SESSION_KEY, [])
-    if question.pk not in viewed:
-        services.question_record_view(question=question)
-        request.session[VIEWED_SESSION_KEY] = [*viewed[-199:], question.pk]
+    services.question_record_view(question_id=question.pk, visitor=_visitor(request))
     return render(request, "forum/question_detail.html", context)
 
 

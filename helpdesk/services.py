@@ -40,6 +40,7 @@ from insights.permissions import can_escalate
 from insights.selectors import care_team
 from notifications.models import Kind
 from notifications.services import notify
+from queueing import publish
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +158,7 @@ def ticket_request(
 def enqueue_open(ticket_id: int) -> None:
     from helpdesk.tasks import open_ticket
 
-    try:
-        open_ticket.delay(ticket_id)
-    except Exception:  # a broker outage (or, run inline, anything) must never fail the request
-        log.warning(
-            "Could not start opening helpdesk ticket %s; retry_tickets will.", ticket_id, exc_info=True
-        )
+    publish(open_ticket, (ticket_id,), what=f"helpdesk ticket {ticket_id}; retry_tickets will open it")
 
 
 def ticket_open_attempt(*, ticket_id: int, now: dt.datetime | None = None) -> str:

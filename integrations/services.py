@@ -23,6 +23,7 @@ from integrations.permissions import allow_manage_webhooks
 from moderation import audit
 from notifications.models import Kind
 from notifications.services import notify
+from queueing import publish
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,7 @@ def enqueue(delivery_ids: list[int]) -> None:
     from integrations.tasks import deliver
 
     for delivery_id in delivery_ids:
-        try:
-            deliver.delay(delivery_id)
-        except Exception:
-            log.warning("Could not queue webhook delivery %s; the sweep will.", delivery_id, exc_info=True)
+        publish(deliver, (delivery_id,), what=f"webhook delivery {delivery_id}; the sweep will")
 
 
 # --- Endpoints -------------------------------------------------------------------------------------

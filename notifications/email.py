@@ -37,6 +37,7 @@ from branding.email import email_context, from_email, subject_prefix
 from branding.selectors import current as current_brand
 from notifications.models import DEFAULT_FREQUENCY, EmailPreference, Frequency, Kind, Notification
 from notifications.unsubscribe import absolute_url, unsubscribe_url
+from queueing import publish
 
 log = logging.getLogger(__name__)
 
@@ -225,23 +226,24 @@ def schedule_immediate(user_id: int) -> bool:
     Never raises: the sweep catches up whatever a broker or cache outage leaves behind."""
     from notifications.tasks import send_pending_immediate as task
 
+    what = f"email for user {user_id}; the sweep will send it"
+    if task.app.conf.task_always_eager:
+        return publish(task, (user_id,), what=what)
+    key = _scheduled_key(user_id)
+    window = burst_window()
     try:
-        if task.app.conf.task_always_eager:
-            task.delay(user_id)
-            return True
-        key = _scheduled_key(user_id)
-        window = burst_window()
         if not cache.add(key, 1, timeout=int(window.total_seconds() * 2)):
             return False
-        try:
-            task.apply_async((user_id,), countdown=int(window.total_seconds()))
-        except Exception:
-            cache.delete(key)
-            raise
     except Exception:
-        log.warning("Could not schedule email for user %s; the sweep will send it.", user_id, exc_info=True)
+        log.warning("Could not schedule %s.", what, exc_info=True)
         return False
-    return True
+    if publish(task, (user_id,), what=what, countdown=int(window.total_seconds())):
+        return True
+    try:
+        cache.delete(key)
+    except Exception:  # the mark expires on its own
+        log.warning("Could not clear the email schedule mark of user %s.", user_id, exc_info=True)
+    return False
 
 
 def deliver_later(notification_ids: list[int]) -> None:

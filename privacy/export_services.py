@@ -23,6 +23,7 @@ from notifications.models import Kind
 from notifications.services import notify
 from privacy import export_archive, export_permissions, export_selectors
 from privacy.models import EXPORT_LIFETIME, DataExport
+from queueing import publish
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,7 @@ REASON_REQUIRED = "Say why you are exporting this member's data (it goes in the 
 def enqueue_build(export_id: int) -> None:
     from privacy.export_tasks import build_export
 
-    try:
-        build_export.delay(export_id)
-    except Exception:  # a broker outage (or, run inline, anything) must never fail the request
-        log.warning("Could not start building data export %s; the sweep will.", export_id, exc_info=True)
+    publish(build_export, (export_id,), what=f"data export {export_id}; the sweep will build it")
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from queueing import publish
 from reputation.models import EventKind, ReputationEvent
 
 log = logging.getLogger(__name__)
@@ -20,12 +21,7 @@ log = logging.getLogger(__name__)
 def enqueue_event(event_id: int) -> None:
     from reputation.tasks import apply_event
 
-    try:
-        apply_event.delay(event_id)
-    except Exception:  # a broker outage must never fail the user's request
-        log.warning(
-            "Could not publish reputation event %s; the outbox will re-send it.", event_id, exc_info=True
-        )
+    if not publish(apply_event, (event_id,), what=f"reputation event {event_id}; the outbox will re-send it"):
         mark_unsent(event_id)
 
 
@@ -60,10 +56,8 @@ def claim_for_resend(*, lease: dt.timedelta, unsent_after: dt.timedelta, limit: 
 def award_badges_later(user_id: int) -> None:
     from reputation.tasks import award_badges
 
-    try:
-        award_badges.delay(user_id)
-    except Exception:  # badges are re-checked on the member's next reputation change
-        log.warning("Could not publish badge check for user %s.", user_id, exc_info=True)
+    # No sweep backs this one: badges are re-checked on the member's next reputation change.
+    publish(award_badges, (user_id,), what=f"badge check for user {user_id}")
 
 
 def _record(**fields) -> ReputationEvent:

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
+import queueing
 from branding.selectors import remember as remember_branding
 from branding.selectors import snapshot as branding_snapshot
 from config.celery import app as celery_app
@@ -70,6 +71,14 @@ def _branding_cached(_fresh_cache):
     defaults, as on a running site after its first page; the pages' query budgets are thus the
     steady state. tests/branding/test_reading.py clears the cache to prove the cold read's cost."""
     remember_branding(branding_snapshot(None))
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_known_down():
+    """A test that made a publish fail must not leave the next one skipping its publishes."""
+    queueing.forget_broker_down()
+    yield
+    queueing.forget_broker_down()
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,14 @@
 import uuid
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum import services
 from forum.models import Answer, Comment, Question, Vote
+from forum.tasks import flush_view_counts
 from tests.factories import StaffFactory, UserFactory, make_answer, make_question
 
 pytestmark = pytest.mark.django_db
@@ -125,14 +129,45 @@ def test_missing_question_is_404(client):
     assert client.post("/questions/999/vote/", {"value": 1}).status_code == 404
 
 
-def test_view_count_counts_once_per_session(client):
+def test_view_count_counts_once_per_visitor_and_reaches_the_page_after_the_flush(client):
     question = make_question()
+    member = UserFactory()
 
+    client.get(question.get_absolute_url())
+    client.get(question.get_absolute_url())
+    client.get(question.get_absolute_url(), HTTP_USER_AGENT="another browser")
+    login(client, member)
     client.get(question.get_absolute_url())
     client.get(question.get_absolute_url())
 
     question.refresh_from_db()
-    assert question.view_count == 1
+    assert question.view_count == 0  # waiting in the cache
+    assert flush_view_counts() == 3
+    assert flush_view_counts() == 0  # idempotent
+    question.refresh_from_db()
+    assert question.view_count == 3
+
+
+def test_anonymous_readers_write_nothing(client):
+    question = make_question(title="Why does my printer print blank pages?", tags=("printers",))
+    pages = [
+        "/",
+        "/questions/",
+        question.get_absolute_url(),
+        "/tags/",
+        "/tags/printers/",
+        "/search/?q=printer",
+    ]
+    for url in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        writes = [
+            q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        ]
+        assert writes == [], url
+    assert not Session.objects.exists()
+    assert "sessionid" not in client.cookies or not client.cookies["sessionid"].value
+    assert flush_view_counts() == 1
 
 
 def test_answers_ordered_accepted_then_score_then_oldest_and_staff_gets_no_boost(client):

@@ -122,7 +122,7 @@ def test_with_the_broker_down_the_fact_commits_and_the_sweep_sends_it_later(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver, "apply_async", broker_down)
     question = commit(make_question)
     waiting = Delivery.objects.get()
     assert waiting.attempts == 0 and waiting.is_pending and receiver.requests == []

@@ -313,7 +313,7 @@ def test_a_broker_outage_never_fails_the_vote(commit, monkeypatch):
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(tasks.apply_event, "delay", broker_down)
+    monkeypatch.setattr(tasks.apply_event, "apply_async", broker_down)
     helper = UserFactory()
     answer = make_answer(make_question(), author=helper)
 
