@@ -29,6 +29,7 @@ APPS = (
     "moderation",
     "notifications",
     "privacy",
+    "queueing",
     "reputation",
 )
 

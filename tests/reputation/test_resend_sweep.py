@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """Event ids the sweep publishes, in order; nothing is applied (the messages stay queued)."""
     published: list[int] = []
-    monkeypatch.setattr(tasks.apply_event, "delay", published.append)
+    monkeypatch.setattr(tasks.apply_event, "apply_async", lambda args, **options: published.append(args[0]))
     return published
 
 
@@ -70,16 +70,16 @@ def test_a_backlog_is_sent_at_most_once_per_lease_in_bounded_batches(sent):
 
 
 def test_an_event_whose_publish_failed_is_sent_again_after_a_minute(monkeypatch, commit):
-    def broker_down(event_id):
+    def broker_down(args, **options):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.apply_event, "delay", broker_down)
+    monkeypatch.setattr(tasks.apply_event, "apply_async", broker_down)
     commit(services.vote_cast, voter=UserFactory(), post=make_answer(make_question()), value=1)
     event = ReputationEvent.objects.get()
     assert event.applied_at is None and event.sent_at is None  # not on its way
 
     published: list[int] = []
-    monkeypatch.setattr(tasks.apply_event, "delay", published.append)
+    monkeypatch.setattr(tasks.apply_event, "apply_async", lambda args, **options: published.append(args[0]))
     assert tasks.resend_pending() == 0  # recorded just now
     ReputationEvent.objects.update(created_at=timezone.now() - dt.timedelta(seconds=61))
     assert tasks.resend_pending() == 1
