@@ -37,6 +37,9 @@ def forget_broker_down() -> None:
     _state["down_until"] = 0.0
 
 
+QUICK_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+
+
 def publish(task: Any, args: Sequence[Any] = (), *, what: str, countdown: int | None = None) -> bool:
     """Send `task(*args)` to the queue, or run it inline when Celery is eager (no broker).
     Never raises. Returns True when the task was published (or ran), False when it was not and
@@ -55,7 +58,10 @@ def publish(task: Any, args: Sequence[Any] = (), *, what: str, countdown: int | 
         log.info("Broker known to be down; not publishing %s.", what)
         return False
     try:
-        task.apply_async(tuple(args), retry=False, **options)
+        # One quick retry: it revives a pooled connection the broker dropped while it was away
+        # (without it, a worker kept failing on its stale connection after Redis came back),
+        # and costs a refused connect or two while the broker is really down.
+        task.apply_async(tuple(args), retry=True, retry_policy=QUICK_RETRY, **options)
     except Exception:
         _state["down_until"] = time.monotonic() + BROKER_DOWN_SECONDS
         log.warning(

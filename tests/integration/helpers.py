@@ -66,3 +66,21 @@ def assert_exact_ledger(expected_totals: dict[int, int] | None = None) -> None:
         assert {pk: totals[pk] for pk in expected_totals} == expected_totals
     report = reconcile.check()
     assert report.drift == 0, "\n".join(reconcile.describe(reconcile.Outcome(found=report)))
+
+
+def sweep_until_applied(celery_app, timeout: float = 90.0, every: float = 5.0) -> float:
+    """What celery beat does every 30 s, here every `every` seconds: ask the worker to re-send
+    what is pending, until nothing is. A worker that saw the broker fail skips publishing for a
+    few seconds (queueing.publish), so one sweep right after the broker returns may send nothing;
+    the next one does, as in production."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while True:
+        celery_app.send_task("reputation.resend_pending", kwargs={"older_than_seconds": 0})
+        try:
+            wait_until_applied(timeout=min(every, max(deadline - time.monotonic(), 0.1)))
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            continue
+        return time.monotonic() - started

@@ -17,7 +17,12 @@ from reputation.models import LedgerEntry, ReputationEvent
 from reputation.tasks import apply_event
 from tests.factories import UserFactory, make_answer, make_question
 from tests.integration.conftest import reset_celery_connections
-from tests.integration.helpers import assert_exact_ledger, run_concurrently, wait_until_applied
+from tests.integration.helpers import (
+    assert_exact_ledger,
+    run_concurrently,
+    sweep_until_applied,
+    wait_until_applied,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -163,9 +168,9 @@ def test_with_redis_stopped_members_keep_voting_and_the_ledger_catches_up_exactl
     # does this test. Either way the outbox, not the worker, is what brings the events back.
     celery_worker_process.restart_if_dead()
 
-    # What celery beat does every 30 s (re-send what is pending); here at once, through the broker.
-    celery_app.send_task("reputation.resend_pending", kwargs={"older_than_seconds": 0})
-    wait_until_applied(timeout=90)
+    # What celery beat does every 30 s (re-send what is pending); here every few seconds, through
+    # the broker.
+    sweep_until_applied(celery_app, timeout=90)
 
     assert_exact_ledger({author.pk: 1 + 100 for author in authors})
     assert client.get("/healthz").json()["broker"] == "ok"
