@@ -12,6 +12,7 @@ from django.utils import timezone
 from notifications import digests, email, tasks
 from notifications.models import EmailPreference, Frequency, Kind, Notification
 from notifications.unsubscribe import make_token, read_token
+from queueing import QUICK_RETRY
 from tests.factories import UserFactory, make_question
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_burst_with_a_broker_schedules_one_send_a_window_ahead(alice, bob, setti
         for note in notes:
             email.deliver_later([note.pk])
 
-    apply_async.assert_called_once_with((alice.pk,), countdown=60, retry=False)
+    apply_async.assert_called_once_with((alice.pk,), countdown=60, retry=True, retry_policy=QUICK_RETRY)
     assert mail.outbox == []
     # A minute later the scheduled task runs, and sends the whole burst in one email.
     tasks.send_pending_immediate.apply(args=(alice.pk,))
