@@ -68,19 +68,27 @@ def assert_exact_ledger(expected_totals: dict[int, int] | None = None) -> None:
     assert report.drift == 0, "\n".join(reconcile.describe(reconcile.Outcome(found=report)))
 
 
-def sweep_until_applied(celery_app, timeout: float = 90.0, every: float = 5.0) -> float:
+def sweep_until_applied(celery_app, timeout: float = 90.0, every: float = 5.0, worker=None) -> float:
     """What celery beat does every 30 s, here every `every` seconds: ask the worker to re-send
     what is pending, until nothing is. A worker that saw the broker fail skips publishing for a
     few seconds (queueing.publish), so one sweep right after the broker returns may send nothing;
-    the next one does, as in production."""
+    the next one does, as in production.
+
+    `worker` (the test's Worker) is started again whenever it has exited, before each sweep, as
+    its supervisor would: Celery's worker can exit on a broker connection lost mid-ack some
+    seconds after the broker came back. Its log's tail is in the failure message."""
     started = time.monotonic()
     deadline = started + timeout
     while True:
+        if worker is not None:
+            worker.restart_if_dead()
         celery_app.send_task("reputation.resend_pending", kwargs={"older_than_seconds": 0})
         try:
             wait_until_applied(timeout=min(every, max(deadline - time.monotonic(), 0.1)))
-        except AssertionError:
+        except AssertionError as failure:
             if time.monotonic() > deadline:
+                if worker is not None:
+                    raise AssertionError(f"{failure}\n--- worker log ---\n{worker.log_tail()}") from failure
                 raise
             continue
         return time.monotonic() - started

@@ -170,7 +170,7 @@ def test_with_redis_stopped_members_keep_voting_and_the_ledger_catches_up_exactl
 
     # What celery beat does every 30 s (re-send what is pending); here every few seconds, through
     # the broker.
-    sweep_until_applied(celery_app, timeout=90)
+    sweep_until_applied(celery_app, timeout=90, worker=celery_worker_process)
 
     assert_exact_ledger({author.pk: 1 + 100 for author in authors})
     assert client.get("/healthz").json()["broker"] == "ok"
