@@ -104,9 +104,10 @@ class Cluster:
         self.run("pg_ctl", "-D", str(self.datadir), "-l", str(self.log_path), "-o", options, "-w", "start")
         return self
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: a clean shutdown, as an operator stops a server; `immediate`: for throwing away."""
         with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-            self.run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop", timeout=60)
+            self.run("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "stop", timeout=60)
 
     def is_running(self) -> bool:
         try:

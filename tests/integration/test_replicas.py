@@ -7,9 +7,11 @@ DATABASE_REPLICA_URLS on the standby. Which database answered a page is told by 
 standby's WAL replay: an answer posted meanwhile is on the primary only.
 """
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +27,7 @@ from tests.integration.postgres_clusters import make_primary, make_standby, serv
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-STICKY_SECONDS = 3
+STICKY_SECONDS = 2
 RETRY_SECONDS = 2
 PASSWORD = "replica-test-password-1"
 
@@ -36,13 +38,55 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Site:
-    def __init__(self, primary, standby, base_url: str, log_path: Path, process: subprocess.Popen):
-        self.primary = primary
-        self.standby = standby
-        self.base_url = base_url
-        self.log_path = log_path
-        self.process = process
+class Gunicorn:
+    """The site served by gunicorn with one sync worker: one process, so one memory of which
+    replica is down."""
+
+    def __init__(self, env: dict[str, str], name: str):
+        self.env = env
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = ARTIFACTS / f"gunicorn-{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self):
+        self.launch()
+        return self.wait_until_up()
+
+    def launch(self) -> None:
+        self.log_path.write_text("")
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
+                    *("--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--access-logfile", "-"),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_until_up(self):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log()[-4000:]}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
+                    return self
+            time.sleep(0.2)
+        pytest.fail(f"gunicorn did not answer within 90s:\n{self.log()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -75,18 +119,20 @@ class Site:
         return response.text
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+class Site(Gunicorn):
+    def __init__(self, env: dict[str, str], primary, standby):
+        super().__init__(env, "replicas")
+        self.primary = primary
+        self.standby = standby
+
+    @contextlib.contextmanager
+    def another_server(self, **settings: str):
+        """The same site and databases served by a second gunicorn with other settings."""
+        server = Gunicorn({**self.env, **settings}, "replicas-other")
         try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within {timeout:.0f}s:\n{log_path.read_text()[-4000:]}")
+            yield server.start()
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +143,7 @@ def site():
     ARTIFACTS.mkdir(exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="commonplace-replica-"))
     clusters = []
-    process = None
+    server = None
     try:
         primary = make_primary(bindir, base)
         clusters.append(primary)
@@ -111,55 +157,40 @@ def site():
             "COMMONPLACE_VAR_DIR": str(base / "var"),
             "COMMONPLACE_POST_LIMITS_ENABLED": "0",
         }
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180)
+        standby = make_standby(primary)  # an empty database yet: the migrations replicate to it
+        clusters.append(standby)
+        server = Site(
+            env
+            | {
+                "DATABASE_REPLICA_URLS": standby.url(),
+                "COMMONPLACE_REPLICA_STICKY_SECONDS": str(STICKY_SECONDS),
+                "COMMONPLACE_REPLICA_RETRY_SECONDS": str(RETRY_SECONDS),
+            },
+            primary,
+            standby,
+        )
+        server.launch()  # gunicorn boots while the primary is migrated: nothing is served before
         subprocess.run(
             [
-                *manage,
-                "shell",
-                "-c",
-                "from accounts.models import User; "
+                *(sys.executable, "manage.py", "shell", "-c"),
+                "from django.core.management import call_command; from accounts.models import User; "
+                "call_command('migrate', interactive=False, verbosity=0); "
                 f"User.objects.create_user('ann', 'ann@example.com', '{PASSWORD}')",
             ],
             cwd=ROOT,
             env=env,
             check=True,
-            timeout=60,
+            timeout=180,
+            stdout=subprocess.DEVNULL,
         )
-        standby = make_standby(primary)
-        clusters.append(standby)
-        port = _free_port()
-        log_path = ARTIFACTS / "gunicorn-replicas.log"
-        log_path.write_text("")
-        env |= {
-            "DATABASE_REPLICA_URLS": standby.url(),
-            "COMMONPLACE_REPLICA_STICKY_SECONDS": str(STICKY_SECONDS),
-            "COMMONPLACE_REPLICA_RETRY_SECONDS": str(RETRY_SECONDS),
-        }
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
-                    *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", "-"),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_until_up(base_url, process, log_path)
-        yield Site(primary, standby, base_url, log_path, process)
+        server.wait_until_up()
+        wait_for_replay(primary, standby)
+        yield server
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        if server is not None:
+            server.stop()
         for cluster in reversed(clusters):
-            cluster.stop()
+            cluster.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -254,3 +285,17 @@ def test_a_stopped_replica_falls_back_to_the_primary_and_reads_return_when_it_is
         assert after not in page
     finally:
         site.standby.query("SELECT pg_wal_replay_resume()")
+
+
+def test_a_replica_too_far_behind_is_left_for_the_primary(site, question, replay_paused):
+    with site.another_server(
+        COMMONPLACE_REPLICA_MAX_LAG_SECONDS="1", COMMONPLACE_REPLICA_RETRY_SECONDS="1"
+    ) as lagging:
+        text = f"Written while the replica's replay was paused ({uuid.uuid4().hex})."
+        site.post_answer(site.member(), question, text)
+        time.sleep(1.5)  # the replica is now over a second behind
+
+        assert text in lagging.anonymous_page(question)
+        assert "Database replica_1 is more than 1 s behind" in lagging.log()
+        # The first server checks no lag: it still reads the paused replica.
+        assert text not in site.anonymous_page(question)
