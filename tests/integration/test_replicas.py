@@ -230,6 +230,7 @@ def question(site):
 def test_the_standby_is_a_streaming_replica(site):
     assert site.standby.query("SELECT pg_is_in_recovery()") is True
     assert site.primary.query("SELECT count(*) FROM pg_stat_replication") == 1
+    assert requests.get(f"{site.base_url}/healthz", timeout=30).json()["replicas"] == {"replica_1": "ok"}
 
 
 def test_reads_go_to_the_replica_but_a_member_who_just_answered_sees_their_answer(
@@ -270,6 +271,9 @@ def test_a_stopped_replica_falls_back_to_the_primary_and_reads_return_when_it_is
             site.anonymous_page("/questions/")
         windows = int((time.monotonic() - started) // RETRY_SECONDS) + 1
         assert 1 <= site.log().count("Database replica_1 is unreachable") <= windows < 8
+        health = requests.get(f"{site.base_url}/healthz", timeout=30)
+        assert health.status_code == 200
+        assert health.json()["replicas"] == {"replica_1": "unavailable"}
     finally:
         site.standby.start()
 
