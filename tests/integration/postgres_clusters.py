@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -52,7 +52,7 @@ class Cluster:
         self.datadir = base / name
         self.socketdir = base / "sockets"
         self.log_path = base / f"{name}.log"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
             account = pwd.getpwnam("postgres")
@@ -127,15 +127,8 @@ def make_primary(bindir: Path, base: Path) -> Cluster:
         os.chown(primary.socketdir, *primary._ids)
     primary.run(
         "initdb",
-        "-D",
-        str(primary.datadir),
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "-E",
-        "UTF8",
-        "--locale=C",
-        "--no-sync",
+        *("-D", str(primary.datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"),
+        *("--no-sync", "--wal-segsize=1"),  # throwaway: no fsync, and 1 MB WAL files to copy and remove
     )
     primary.start()
     with primary.connect() as connection:

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.postgres_clusters import make_primary, make_standby, server_bindir, wait_for_replay
+from tests.integration.postgres_clusters import (
+    free_port,
+    make_primary,
+    make_standby,
+    server_bindir,
+    wait_for_replay,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,19 +37,13 @@ RETRY_SECONDS = 2
 PASSWORD = "replica-test-password-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Gunicorn:
     """The site served by gunicorn with one sync worker: one process, so one memory of which
     replica is down."""
 
     def __init__(self, env: dict[str, str], name: str):
         self.env = env
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = ARTIFACTS / f"gunicorn-{name}.log"
         self.process: subprocess.Popen | None = None
@@ -60,6 +59,7 @@ class Gunicorn:
                 [
                     *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
                     *("--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--access-logfile", "-"),
+                    "--no-control-socket",  # two servers at once, and no clash with any other gunicorn
                 ],
                 cwd=ROOT,
                 env=self.env,
@@ -141,7 +141,10 @@ def site():
     if bindir is None:
         pytest.skip("initdb, pg_ctl and pg_basebackup are not installed (Debian: postgresql-15)")
     ARTIFACTS.mkdir(exist_ok=True)
-    base = Path(tempfile.mkdtemp(prefix="commonplace-replica-"))
+    # In memory where there is a tmpfs: two clusters written and removed, quicker than on disk.
+    shm = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private directory in it
+    in_memory = shm.is_dir() and os.access(shm, os.W_OK)
+    base = Path(tempfile.mkdtemp(prefix="commonplace-replica-", dir=shm if in_memory else None))
     clusters = []
     server = None
     try:
