@@ -96,7 +96,7 @@ def is_marked_down(alias: str) -> bool:
 
 
 def forget_health() -> None:
-    """Forget what this process learnt about its replicas (tests, and a deploy's reload)."""
+    """Forget what this process learnt about its replicas (for tests)."""
     with _lock:
         _down_until.clear()
         _lag_checked_at.clear()
