@@ -1,10 +1,13 @@
-"""/healthz: is the database reachable, and is the broker (or eager mode) in place?"""
+"""/healthz: is the database reachable, and is the broker (or eager mode) in place? With read
+replicas, each one's state as this process sees it (config/replicas.py)."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config import replicas
 
 
 def database_status() -> str:
@@ -30,6 +33,14 @@ def broker_status() -> str:
     return "ok"
 
 
+def replica_statuses() -> dict[str, str]:
+    """ "ok", or "unavailable" for a replica that cannot be reached or is remembered as down (its
+    reads go to the primary meanwhile)."""
+    return {
+        alias: "ok" if replicas.is_usable(alias) else "unavailable" for alias in replicas.replica_aliases()
+    }
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -38,7 +49,8 @@ def healthz(request):
     # A broker outage degrades but does not stop the site: writes record pending events in the
     # database and the outbox re-sends them. Only a lost database makes the service unhealthy.
     healthy = database == "ok"
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker}
+    # A replica down costs no request either: its reads go to the primary.
+    if statuses := replica_statuses():
+        body["replicas"] = statuses
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -204,6 +204,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Options a URL's query string gave (?timeout=30) win over these.
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 
+# Read replicas (README, "Read replicas"): comma-separated PostgreSQL URLs of streaming replicas
+# of DATABASE_URL. Safe requests read from them; a client that just sent a POST (or any other
+# write) reads from the primary for COMMONPLACE_REPLICA_STICKY_SECONDS; a replica that cannot be
+# reached is left alone for COMMONPLACE_REPLICA_RETRY_SECONDS. Empty: no router, no middleware.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", "")
+COMMONPLACE_REPLICA_STICKY_SECONDS = env_int("COMMONPLACE_REPLICA_STICKY_SECONDS", 5)
+COMMONPLACE_REPLICA_CONNECT_TIMEOUT = env_int("COMMONPLACE_REPLICA_CONNECT_TIMEOUT", 2)
+COMMONPLACE_REPLICA_RETRY_SECONDS = env_int("COMMONPLACE_REPLICA_RETRY_SECONDS", 5)
+COMMONPLACE_REPLICA_MAX_LAG_SECONDS = env_int("COMMONPLACE_REPLICA_MAX_LAG_SECONDS", 0)
+if DATABASE_REPLICA_URLS:
+    from config.replicas import replica_databases
+
+    DATABASES.update(
+        replica_databases(
+            DATABASE_REPLICA_URLS, DATABASES["default"], connect_timeout=COMMONPLACE_REPLICA_CONNECT_TIMEOUT
+        )
+    )
+    DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+    # Outside the session middleware, so it sees the whole request; the cookie goes on every response.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "config.replicas.ReplicaMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------

@@ -14,7 +14,11 @@ def compose() -> dict:
 def test_compose_has_every_service_with_a_healthcheck():
     services = compose()["services"]
 
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    by_default = {name for name, service in services.items() if not service.get("profiles")}
+    assert by_default == {"web", "worker", "beat", "postgres", "redis"}
+    assert {name: services[name]["profiles"] for name in set(services) - by_default} == {
+        "db-replica": ["replica"]
+    }
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no healthcheck"
         assert service["healthcheck"]["test"], name
@@ -72,6 +76,27 @@ def test_every_compose_variable_is_documented_in_env_example():
     env = compose()["services"]["web"]["environment"]
 
     assert set(env) <= documented, set(env) - documented
+
+
+def test_a_read_replica_streams_from_postgres_only_when_asked_for():
+    """`docker compose --profile replica up` adds a hot standby made with pg_basebackup; the app
+    reads from it only when DATABASE_REPLICA_URLS names it (README, "Read replicas")."""
+    services = compose()["services"]
+    replica = services["db-replica"]
+    script = replica["command"][0]
+
+    assert replica["image"] == services["postgres"]["image"]
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pg_basebackup --host=postgres" in script and "--write-recovery-conf" in script
+    assert "hot_standby=on" in script
+    assert replica["volumes"] != services["postgres"]["volumes"]
+    # The primary lets it connect for replication, from the script run when its volume is made.
+    mounted = [volume.split(":")[0] for volume in services["postgres"]["volumes"]]
+    allow = ROOT / "docker" / "postgres-allow-replication.sh"
+    assert "./docker/postgres-allow-replication.sh" in mounted
+    assert "host replication" in allow.read_text()
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_REPLICA_URLS"] == "${DATABASE_REPLICA_URLS:-}", name
 
 
 def test_dockerfile_installs_pinned_requirements_and_collects_static():
