@@ -36,7 +36,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import nh3
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag, TaggedItem
 
@@ -322,58 +324,53 @@ class _Postgres:
             WHERE NOT EXISTS (SELECT 1 FROM forum_question qn WHERE qn.id = d.question_id)"""  # noqa: S608
         )
 
-    def count(self, query: ParsedQuery, where: str, params: list) -> int:
-        return count_matches(self._MATCH, query.websearch(), where, params)
-
-    def candidates(self, query: ParsedQuery, where: str, params: list, bound: int) -> tuple[list, list]:
-        """The newest `bound` matches whose title or tags match, and the newest `bound` matches
-        of all (see "Bounded candidates" above). The tsquery is written inline, not joined, so
-        the planner sees its words: for a common word it walks the questions newest first and
+    def candidates(self, query: ParsedQuery, where: str, params: list, bound: int) -> tuple[list[tuple], int]:
+        """The newest `bound` matches, and the newest `bound` whose title or tags match, each
+        as (question id, relevance, score, asked); and how many of the first kind there were
+        (see "Bounded candidates" above). The tsquery is written inline, not joined, so the
+        planner sees its words: for a common word it walks the questions newest first and
         stops after `bound`, for a rare one it reads the index."""
 
-        def tier(extra: str) -> str:
+        def newest(extra: str) -> str:
             return f"""
-                SELECT d.question_id FROM {TABLE} d JOIN forum_question qn ON qn.id = d.question_id
+                SELECT d.question_id,
+                       ts_rank('{PG_RANK_WEIGHTS}', d.vector, websearch_to_tsquery('english', %s)),
+                       qn.score, qn.created_at, d.title_vector @@ websearch_to_tsquery('english', %s)
+                FROM {TABLE} d JOIN forum_question qn ON qn.id = d.question_id
                 WHERE d.vector @@ websearch_to_tsquery('english', %s){extra}{where}
                 ORDER BY d.question_id DESC LIMIT %s"""  # noqa: S608
 
         text = query.websearch()
         with connection.cursor() as cursor:
-            cursor.execute(
-                tier(" AND d.title_vector @@ websearch_to_tsquery('english', %s)"),
-                [text, text, *params, bound],
-            )
-            titles = [row[0] for row in cursor.fetchall()]
-            cursor.execute(tier(""), [text, *params, bound])
-            return titles, [row[0] for row in cursor.fetchall()]
+            cursor.execute(newest(""), [text, text, text, *params, bound])
+            rows = cursor.fetchall()
+            titles = sum(1 for row in rows if row[4])
+            ranked = {row[0]: row[:4] for row in rows}
+            if len(rows) == bound and titles < bound:  # older title matches may be left
+                cursor.execute(
+                    newest(
+                        " AND d.title_vector @@ websearch_to_tsquery('english', %s) AND d.question_id < %s"
+                    ),
+                    [text, text, text, text, rows[-1][0], *params, bound - titles],
+                )
+                ranked.update((row[0], row[:4]) for row in cursor.fetchall())
+        return list(ranked.values()), len(rows)
 
-    def page(self, query, where, params, limit, offset, snippets, ids=None) -> list[_Row]:
-        if ids is not None:  # the candidates, already narrowed by `where`
-            where, params = " AND d.question_id = ANY(%s)", [list(ids)]
-        ranked = f"""
-            SELECT d.question_id, ts_rank('{PG_RANK_WEIGHTS}', d.vector, tsq) AS relevance,
-                   qn.score, qn.created_at, tsq
-            {self._MATCH}{where}
-            ORDER BY relevance DESC, qn.score DESC, qn.created_at DESC, qn.id DESC
-            LIMIT %s OFFSET %s"""
-        ranked_params = [query.websearch(), *params, limit, offset]
+    def headlines(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+        """Title, body and answers with their matches marked, for the page's questions only."""
         with connection.cursor() as cursor:
-            if not snippets:
-                cursor.execute(ranked, ranked_params)
-                return [_Row(row[0], row[1]) for row in cursor.fetchall()]
-            # Headlines are built only for the page's rows, after the LIMIT.
             cursor.execute(
-                f"""SELECT p.question_id, p.relevance,
-                       ts_headline('english', d.title, p.tsq, %s),
-                       ts_headline('english', d.body, p.tsq,
+                f"""SELECT d.question_id,
+                       ts_headline('english', d.title, tsq, %s),
+                       ts_headline('english', d.body, tsq,
                                    CASE WHEN length(d.body) <= %s THEN %s ELSE %s END),
-                       ts_headline('english', d.answers, p.tsq,
+                       ts_headline('english', d.answers, tsq,
                                    CASE WHEN length(d.answers) <= %s THEN %s ELSE %s END)
-                FROM ({ranked}) p JOIN {TABLE} d ON d.question_id = p.question_id
-                ORDER BY p.relevance DESC, p.score DESC, p.created_at DESC, p.question_id DESC""",  # noqa: S608
-                [self._WHOLE, *self._snippet_options, *self._snippet_options, *ranked_params],
+                FROM {TABLE} d CROSS JOIN websearch_to_tsquery('english', %s) tsq
+                WHERE d.question_id = ANY(%s)""",  # noqa: S608
+                [self._WHOLE, *self._snippet_options, *self._snippet_options, query.websearch(), ids],
             )
-            return [_Row(*row) for row in cursor.fetchall()]
+            return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 class _SQLite:
@@ -404,55 +401,46 @@ class _SQLite:
     def rebuild_finish(self, cursor) -> None:
         pass
 
-    def count(self, query: ParsedQuery, where: str, params: list) -> int:
-        return count_matches(self._MATCH, query.fts5(), where, params)
-
-    def candidates(self, query: ParsedQuery, where: str, params: list, bound: int) -> tuple[list, list]:
+    def candidates(self, query: ParsedQuery, where: str, params: list, bound: int) -> tuple[list[tuple], int]:
         """As on PostgreSQL; a column filter stands for the title vector. FTS5 reads its index
-        in rowid order, so newest first stops after `bound` matches."""
-        tier = f"SELECT {TABLE}.rowid {self._MATCH}{where} ORDER BY {TABLE}.rowid DESC LIMIT %s"
+        in rowid order, so newest first stops after `bound` matches. bm25() is lower for better
+        matches; negated, relevance grows with the match as on PostgreSQL."""
+        weights = ", ".join(str(w) for w in SQLITE_BM25_WEIGHTS)
+        ranked_sql = f"""SELECT {TABLE}.rowid, -bm25({TABLE}, {weights}), qn.score, qn.created_at
+            {self._MATCH}{where}"""
+        newest = f"{ranked_sql} ORDER BY {TABLE}.rowid DESC LIMIT %s"
         expression = query.fts5()
         with connection.cursor() as cursor:
+            cursor.execute(newest, [expression, *params, bound])
+            ranked = {row[0]: tuple(row) for row in cursor.fetchall()}
+            found = len(ranked)
+            if found < bound:  # every match is a candidate already
+                return list(ranked.values()), found
+            # The title tier, ranked (bm25 needs the whole query) where not ranked already.
             cursor.execute(
-                tier, [f"({expression}) AND ({{title keywords}} : ({expression}))", *params, bound]
+                f"SELECT {TABLE}.rowid {self._MATCH}{where} ORDER BY {TABLE}.rowid DESC LIMIT %s",
+                [f"({expression}) AND ({{title keywords}} : ({expression}))", *params, bound],
             )
-            titles = [row[0] for row in cursor.fetchall()]
-            cursor.execute(tier, [expression, *params, bound])
-            return titles, [row[0] for row in cursor.fetchall()]
+            more = [row[0] for row in cursor.fetchall() if row[0] not in ranked]
+            if more:
+                cursor.execute(
+                    f"{ranked_sql} AND {TABLE}.rowid IN (SELECT value FROM json_each(%s))",  # noqa: S608
+                    [expression, *params, json.dumps(more)],
+                )
+                ranked.update((row[0], tuple(row)) for row in cursor.fetchall())
+        return list(ranked.values()), found
 
-    def page(self, query, where, params, limit, offset, snippets, ids=None) -> list[_Row]:
-        weights = ", ".join(str(w) for w in SQLITE_BM25_WEIGHTS)
-        if ids is not None:  # the candidates, already narrowed by `where`
-            where, params = (
-                f" AND {TABLE}.rowid IN (SELECT value FROM json_each(%s))",  # noqa: S608
-                [json.dumps(list(ids))],
-            )
-        # bm25() is lower for better matches; negated, relevance grows with the match as on PG.
-        ranked = f"""
-            SELECT {TABLE}.rowid AS question_id, -bm25({TABLE}, {weights}) AS relevance,
-                   qn.score AS score, qn.created_at AS created_at
-            {self._MATCH}{where}
-            ORDER BY relevance DESC, qn.score DESC, qn.created_at DESC, qn.id DESC
-            LIMIT %s OFFSET %s"""
-        ranked_params = [query.fts5(), *params, limit, offset]
+    def headlines(self, query: ParsedQuery, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+        marks = [MARK_START, MARK_STOP]
         with connection.cursor() as cursor:
-            if not snippets:
-                cursor.execute(ranked, ranked_params)
-                return [_Row(row[0], row[1]) for row in cursor.fetchall()]
-            # highlight() and snippet() need a full-text cursor, so the page's rows are matched
-            # again by rowid: cheap, and only for the rows shown.
-            marks = [MARK_START, MARK_STOP]
             cursor.execute(
-                f"""SELECT p.question_id, p.relevance,
-                       highlight({TABLE}, 0, %s, %s),
+                f"""SELECT rowid, highlight({TABLE}, 0, %s, %s),
                        snippet({TABLE}, 1, %s, %s, %s, {SNIPPET_WORDS}),
                        snippet({TABLE}, 2, %s, %s, %s, {SNIPPET_WORDS})
-                FROM ({ranked}) p JOIN {TABLE} ON {TABLE}.rowid = p.question_id
-                WHERE {TABLE} MATCH %s
-                ORDER BY p.relevance DESC, p.score DESC, p.created_at DESC, p.question_id DESC""",  # noqa: S608
-                [*marks, *marks, "…", *marks, "…", *ranked_params, query.fts5()],
+                FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN (SELECT value FROM json_each(%s))""",  # noqa: S608
+                [*marks, *marks, "…", *marks, "…", query.fts5(), json.dumps(ids)],
             )
-            return [_Row(*row) for row in cursor.fetchall()]
+            return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 _BACKENDS = {"postgresql": _Postgres(), "sqlite": _SQLite()}
@@ -631,6 +619,17 @@ class PagedResults(ABC):
         """The hits from `offset` on, at most `limit` of them, best first."""
 
 
+def _conditions_on_qn(questions) -> tuple[str, list]:
+    """A filtered Question queryset as conditions on the search SQL's ``qn`` (forum_question):
+    its WHERE clause when it needs no join (the planner can then stop after the first matches),
+    else ``qn.id IN (its query)``. Subqueries in it name their own tables U0, U1, ..."""
+    sql, params = questions.values("pk").query.sql_with_params()
+    head = f'SELECT "{Question._meta.db_table}"."id" AS "pk" FROM "{Question._meta.db_table}" WHERE '  # noqa: S608
+    if sql.startswith(head) and " JOIN " not in sql.split(" WHERE ", 1)[0]:
+        return " AND " + sql[len(head) :].replace(f'"{Question._meta.db_table}".', "qn."), list(params)
+    return f" AND qn.id IN ({sql})", list(params)
+
+
 def _prefetch_tags(questions: list[Question]) -> None:
     """Each question's ``tags.all()`` from one query. (taggit's own prefetch builds a filtered
     queryset for every question: 30 ms for a page of 30.)"""
@@ -661,41 +660,53 @@ class SearchResults(PagedResults):
     ):
         self.snippets = snippets
         self.more = False
-        self._candidates: tuple[list[int], list[int]] | None = None
+        self._ranked: list[tuple] | None = None
+        self._found = 0
         candidates = Question.objects.visible().order_by()
         if status == "solved":
             candidates = candidates.solved()
         elif status == "unanswered":
             candidates = candidates.unanswered()
         if tag:
-            candidates = candidates.filter(tags__slug=tag)
+            # EXISTS, not a join: the engine probes each match's tags rather than list the tag's
+            # questions first.
+            candidates = candidates.filter(
+                Exists(
+                    TaggedItem.objects.filter(
+                        content_type=ContentType.objects.get_for_model(Question),
+                        object_id=OuterRef("pk"),
+                        tag__slug=tag,
+                    )
+                )
+            )
         # Always restrict: deleted, hidden and held questions never appear in results.
-        sql, params = candidates.values("pk").query.sql_with_params()
-        super().__init__(query, _backend(), f" AND qn.id IN ({sql})", params)
+        super().__init__(query, _backend(), *_conditions_on_qn(candidates))
 
-    def _candidate_ids(self) -> tuple[list[int], list[int]]:
-        if self._candidates is None:
-            self._candidates = self._backend.candidates(self.query, self._where, self._params, CANDIDATES)
-        return self._candidates
+    def _ranking(self) -> list[tuple]:
+        """The candidates, best first: relevance, then score, then newest."""
+        if self._ranked is None:
+            rows, self._found = self._backend.candidates(self.query, self._where, self._params, CANDIDATES)
+            self._ranked = sorted(rows, key=lambda row: (row[1], row[2], row[3], row[0]), reverse=True)
+        return self._ranked
 
     def count(self) -> int:
         """How many questions match, counted up to MAX_RESULTS (``more`` tells whether more do):
-        the page says "more than 1,000" rather than count 100,000 matches it will not show."""
+        the page says "more than 500" rather than count 100,000 matches it will not show."""
         if self._count is None:
-            found = len(self._candidate_ids()[1]) if self._backend else 0
+            if self._backend:
+                self._ranking()
+            found = self._found if self._backend else 0
             self.more = found > MAX_RESULTS
             self._count = min(found, MAX_RESULTS)
         return self._count
 
     def _page(self, *, limit: int, offset: int) -> list[SearchHit]:
-        limit = min(limit, MAX_RESULTS - offset)
-        if limit <= 0:
+        ranked = self._ranking()[offset : min(offset + limit, MAX_RESULTS)]
+        if not ranked:
             return []
-        titles, matches = self._candidate_ids()
-        rows = self._backend.page(
-            self.query, self._where, self._params, limit, offset, self.snippets, ids={*titles, *matches}
-        )
-        return self._hits(rows)
+        ids = [row[0] for row in ranked]
+        headlines = self._backend.headlines(self.query, ids) if self.snippets else {}
+        return self._hits([_Row(row[0], row[1], *headlines.get(row[0], ("", "", ""))) for row in ranked])
 
     def _hits(self, rows: list[_Row]) -> list[SearchHit]:
         questions = Question.objects.filter(pk__in=[row.question_id for row in rows])
