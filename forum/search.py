@@ -326,7 +326,7 @@ class _Postgres:
 
     def candidates(self, query: ParsedQuery, where: str, params: list, bound: int) -> tuple[list[tuple], int]:
         """The newest `bound` matches, and the newest `bound` whose title or tags match, each
-        as (question id, relevance, score, asked); and how many of the first kind there were
+        as (question id, relevance, score, when asked); and how many of the first kind there were
         (see "Bounded candidates" above). The tsquery is written inline, not joined, so the
         planner sees its words: for a common word it walks the questions newest first and
         stops after `bound`, for a rare one it reads the index."""
@@ -335,7 +335,8 @@ class _Postgres:
             return f"""
                 SELECT d.question_id,
                        ts_rank('{PG_RANK_WEIGHTS}', d.vector, websearch_to_tsquery('english', %s)),
-                       qn.score, qn.created_at, d.title_vector @@ websearch_to_tsquery('english', %s)
+                       qn.score, extract(epoch FROM qn.created_at)::float8,
+                       d.title_vector @@ websearch_to_tsquery('english', %s)
                 FROM {TABLE} d JOIN forum_question qn ON qn.id = d.question_id
                 WHERE d.vector @@ websearch_to_tsquery('english', %s){extra}{where}
                 ORDER BY d.question_id DESC LIMIT %s"""  # noqa: S608
