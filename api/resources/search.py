@@ -107,7 +107,10 @@ class RankedCursor(Cursor):
 
 
 class RankedPage(serializers.Serializer):
-    count = serializers.IntegerField(help_text="How many results match, in all.")
+    count = serializers.IntegerField(
+        help_text="How many results match, in all; site search counts up to 500 (a query matching more "
+        "lists the best of its most recent 500 matches)."
+    )
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
 
