@@ -95,8 +95,9 @@ def _documents():
             )
         else:
             cursor.execute(
-                "SELECT rowid, title, body, answers, keywords, variants"
-                " FROM forum_search_document ORDER BY rowid"
+                "SELECT d.rowid, d.title, body, answers, d.keywords, variants, t.title, t.keywords"
+                " FROM forum_search_document d LEFT JOIN forum_search_title t ON t.rowid = d.rowid"
+                " ORDER BY d.rowid"
             )
         return cursor.fetchall()
 
