@@ -13,7 +13,8 @@ start, dropped at the end unless --keep) or, with --sqlite, in that SQLite file.
 
 Then it times, each the median and 90th percentile of --repeat runs after one warm-up:
 
-- `manage.py search_rebuild` (once, on the freshly seeded forum; again with --rebuild on --reuse);
+- `manage.py search_rebuild` from an emptied index, then again with nothing changed (after
+  seeding, or with --rebuild on --reuse);
 - every query shape of the issue through `forum.search.search_questions` and the paginator the
   page uses: the first page of hits (headlines, snippets, questions, authors, tags) and the
   count the page shows;
@@ -50,14 +51,18 @@ SIMILAR_TITLES = (
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=30, help="runs per timing")
     parser.add_argument("--database", default="srch_bench", help="PostgreSQL database name")
     parser.add_argument("--sqlite", metavar="PATH", help="run on this SQLite file instead of PostgreSQL")
-    parser.add_argument("--plain", action="store_true", help="the exact posts of issue 15, without varied words")
+    parser.add_argument(
+        "--plain", action="store_true", help="the exact posts of issue 15, without varied words"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure again on a kept database (no seeding)")
     parser.add_argument("--rebuild", action="store_true", help="with --reuse: time search_rebuild too")
@@ -87,14 +92,30 @@ def timings(fn, repeat: int) -> list[float]:
     return seconds
 
 
-def rebuild() -> dict:
+def rebuild(*, empty_first: bool) -> dict:
+    """`manage.py search_rebuild`, timed; on an emptied index (every document written and
+    indexed) or on the index as it is (documents unchanged since: nothing is rewritten)."""
     from django.core.management import call_command
+    from django.db import connection
 
+    if empty_first:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("TRUNCATE forum_search_document")
+            else:
+                cursor.execute("DELETE FROM forum_search_document")
+                cursor.execute("DELETE FROM forum_search_title")
     out = StringIO()
     started = time.perf_counter()
     call_command("search_rebuild", stdout=out)
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 1), "last_line": out.getvalue().strip().splitlines()[-1]}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "seconds": round(seconds, 1),
+        "load_average": os.getloadavg(),
+        "last_line": out.getvalue().strip().splitlines()[-1],
+    }
 
 
 def measure(questions: int, repeat: int, pages: bool) -> dict:
@@ -176,11 +197,12 @@ def main() -> None:
         result["questions"] = Question.objects.count()
         result["answers"] = Answer.objects.count()
         if not args.reuse or args.rebuild:
-            say("search_rebuild")
-            result["rebuild"] = rebuild()
-            say(f"search_rebuild: {result['rebuild']}")
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            say("search_rebuild of every question (from an empty index)")
+            result["rebuild_from_empty"] = rebuild(empty_first=True)
+            say(f"search_rebuild: {result['rebuild_from_empty']}")
+            say("search_rebuild again (nothing changed)")
+            result["rebuild_unchanged"] = rebuild(empty_first=False)
+            say(f"search_rebuild: {result['rebuild_unchanged']}")
         result["load_average_before_timing"] = os.getloadavg()
         result.update(measure(result["questions"], args.repeat, not args.no_pages))
         result["load_average_after_timing"] = os.getloadavg()

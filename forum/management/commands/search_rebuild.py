@@ -1,3 +1,4 @@
+import shutil
 import time
 
 from django.core.management.base import BaseCommand
@@ -21,7 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         if self.stdout.isatty():
-            bar = tqdm(total=None, unit=" questions", file=self.stdout._out, dynamic_ncols=True)
+            # A terminal that reports no width (0 columns) gets shutil's fallback of 80.
+            width = shutil.get_terminal_size().columns
+            bar = tqdm(total=None, unit=" questions", file=self.stdout._out, ncols=width)
 
             def progress(done: int, total: int) -> None:
                 bar.total = total
