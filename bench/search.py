@@ -30,7 +30,7 @@ import time
 from io import StringIO
 from pathlib import Path
 
-from common import database_url, machine, recreate_database, say, setup_django
+from common import ROOT, database_url, machine, recreate_database, say, setup_django
 from forumseed import Text, VariedText, seed
 
 #: name -> (query, tag): the shapes of issue 15 ("rare" is filled in from the forum's size).
@@ -67,6 +67,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="measure again on a kept database (no seeding)")
     parser.add_argument("--rebuild", action="store_true", help="with --reuse: time search_rebuild too")
     parser.add_argument("--no-pages", action="store_true", help="skip the test-client page timings")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="time forum/search.py as of this git revision instead (e.g. f217a26, before issue 15)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON too")
     return parser.parse_args()
 
@@ -118,13 +123,28 @@ def rebuild(*, empty_first: bool) -> dict:
     }
 
 
-def measure(questions: int, repeat: int, pages: bool) -> dict:
+def baseline_module(revision: str):
+    """forum/search.py as it was at a git revision, loaded beside the current one: its
+    search_questions and similar_questions read the same search table (columns added since are
+    ignored), so the shapes can be timed before and after on the same data."""
+    import subprocess
+    import types
+
+    source = subprocess.check_output(["git", "show", f"{revision}:forum/search.py"], cwd=ROOT, text=True)
+    module = types.ModuleType("forum.search_baseline")
+    exec(compile(source, f"{revision}:forum/search.py", "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def measure(questions: int, repeat: int, pages: bool, search_module=None) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from forum import selectors
-    from forum.search import search_questions, similar_questions
+    from forum import search, selectors
+
+    search_module = search_module or search
+    search_questions, similar_questions = search_module.search_questions, search_module.similar_questions
 
     rare_number = str(questions // 3)  # "Benchmark question <i> ...": one title has it
     shapes = {name: (query or rare_number, tag) for name, (query, tag) in SHAPES.items()}
@@ -204,7 +224,9 @@ def main() -> None:
             result["rebuild_unchanged"] = rebuild(empty_first=False)
             say(f"search_rebuild: {result['rebuild_unchanged']}")
         result["load_average_before_timing"] = os.getloadavg()
-        result.update(measure(result["questions"], args.repeat, not args.no_pages))
+        module = baseline_module(args.baseline) if args.baseline else None
+        result["search_code"] = f"forum/search.py at {args.baseline}" if args.baseline else "current"
+        result.update(measure(result["questions"], args.repeat, not args.no_pages and not module, module))
         result["load_average_after_timing"] = os.getloadavg()
     finally:
         if not (args.keep or args.reuse):
