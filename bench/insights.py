@@ -20,11 +20,10 @@ Then it times:
 """
 
 import argparse
-import json
 import statistics
 import time
 
-from common import database_url, machine, recreate_database, say, setup_django
+from common import database_url, machine, recreate_database, report, say, setup_django, timings
 from forumseed import HOUR, seed
 
 
@@ -56,17 +55,6 @@ def server_version(url: str) -> str:
 
 
 # --- Measuring -------------------------------------------------------------------------------
-
-
-def timings(fn, repeat: int, warm_up: bool = False) -> list[float]:
-    if warm_up:
-        fn()
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 def summary(seconds: list[float]) -> dict:
@@ -160,10 +148,7 @@ def main() -> None:
 
             connections.close_all()
             recreate_database(url, drop_only=True)
-    for key, value in result.items():
-        print(f"{key}: {value}")
-    if args.json:
-        print(json.dumps(result, indent=2, default=str))
+    report(result, as_json=args.json)
 
 
 if __name__ == "__main__":

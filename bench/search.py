@@ -23,14 +23,13 @@ Then it times, each the median and 90th percentile of --repeat runs after one wa
 """
 
 import argparse
-import json
 import os
 import statistics
 import time
 from io import StringIO
 from pathlib import Path
 
-from common import ROOT, database_url, machine, recreate_database, say, setup_django
+from common import ROOT, database_url, machine, recreate_database, report, say, setup_django, timings
 from forumseed import Text, VariedText, seed
 
 #: name -> (query, tag): the shapes of issue 15 ("rare" is filled in from the forum's size).
@@ -85,16 +84,6 @@ def summary(seconds: list[float]) -> dict:
         "min_ms": round(ordered[0] * 1000, 1),
         "runs": len(ordered),
     }
-
-
-def timings(fn, repeat: int) -> list[float]:
-    fn()  # warm-up
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 def rebuild(*, empty_first: bool) -> dict:
@@ -165,13 +154,15 @@ def measure(questions: int, repeat: int, pages: bool, search_module=None) -> dic
             "count_shown": count,
             "first_hit": hits[0].question.title[:60] if hits else None,
             "queries": len(queries),
-            "selector": summary(timings(first_page, repeat)),
+            "selector": summary(timings(first_page, repeat, warm_up=True)),
         }
         if pages:
             path = "/search/?" + (f"q={query}" + (f"&tag={tag}" if tag else ""))
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
-            entry["page"] = summary(timings(lambda path=path: client.get(path), max(5, repeat // 3)))
+            entry["page"] = summary(
+                timings(lambda path=path: client.get(path), max(5, repeat // 3), warm_up=True)
+            )
         say(f"{name}: {entry['selector']} (shown count {count:,})")
         result[name] = entry
     for title in SIMILAR_TITLES:
@@ -179,7 +170,7 @@ def measure(questions: int, repeat: int, pages: bool, search_module=None) -> dic
         result[f"similar: {title}"] = {
             "found": len(similar),
             "first": similar[0].title[:60] if similar else None,
-            "selector": summary(timings(lambda title=title: similar_questions(title), repeat)),
+            "selector": summary(timings(lambda title=title: similar_questions(title), repeat, warm_up=True)),
         }
         say(f"similar {title!r}: {result[f'similar: {title}']['selector']}")
     return result
@@ -237,10 +228,7 @@ def main() -> None:
                 Path(args.sqlite).unlink(missing_ok=True)
             else:
                 recreate_database(url, drop_only=True)
-    for key, value in result.items():
-        print(f"{key}: {value}")
-    if args.json:
-        print(json.dumps(result, indent=2, default=str))
+    report(result, as_json=args.json)
 
 
 if __name__ == "__main__":
