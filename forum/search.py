@@ -33,6 +33,7 @@ import html
 import json
 import re
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import nh3
@@ -565,30 +566,47 @@ def search_rebuild(apps=None, *, progress=None) -> int:
             deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True
         )
     ids = list(question_model.objects.order_by("pk").values_list("pk", flat=True))
+
+    def batch(first: int) -> tuple[list, dict, dict]:
+        """The rows of one batch of questions, with their answers and tags (read here, on this
+        thread's connection and in its transaction)."""
+        id_range = (ids[first], ids[min(first + REBUILD_BATCH, len(ids)) - 1])
+        answers: dict[int, list[str]] = {}
+        for question_id, body_html in answer_rows.filter(
+            question_id__gte=id_range[0], question_id__lte=id_range[1]
+        ).values_list("question_id", "body_html"):
+            answers.setdefault(question_id, []).append(body_html)
+        questions = list(
+            question_model.objects.filter(pk__range=id_range)
+            .order_by("pk")
+            .values_list("pk", "title", "body_html")
+        )
+        return questions, answers, _tag_names(apps, id_range=id_range)
+
+    def documents(questions: list, answers: dict, tags: dict) -> list[tuple]:
+        return [
+            (
+                question_id,
+                *_document(title, html_body, answers.get(question_id, []), tags.get(question_id, [])),
+            )
+            for question_id, title, html_body in questions
+        ]
+
     done = 0
-    with connection.cursor() as cursor:
+    # The texts of the next batch are made on a second thread while the database indexes this
+    # one (Python and PostgreSQL then use a core each); only this thread touches the database.
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as maker:
         titles = backend.rebuild_start(cursor)
-        for first in range(0, len(ids), REBUILD_BATCH):
-            id_range = (ids[first], ids[min(first + REBUILD_BATCH, len(ids)) - 1])
-            answers: dict[int, list[str]] = {}
-            for question_id, body_html in answer_rows.filter(
-                question_id__gte=id_range[0], question_id__lte=id_range[1]
-            ).values_list("question_id", "body_html"):
-                answers.setdefault(question_id, []).append(body_html)
-            tags = _tag_names(apps, id_range=id_range)
-            documents = [
-                (
-                    question_id,
-                    *_document(title, html_body, answers.get(question_id, []), tags.get(question_id, [])),
-                )
-                for question_id, title, html_body in question_model.objects.filter(pk__range=id_range)
-                .order_by("pk")
-                .values_list("pk", "title", "body_html")
-            ]
-            backend.write_many(cursor, documents, titles)
-            done += len(documents)
-            if progress:
-                progress(done, len(ids))
+        made = None
+        for first in [*range(0, len(ids), REBUILD_BATCH), None]:
+            following = maker.submit(documents, *batch(first)) if first is not None else None
+            if made is not None:
+                written = made.result()
+                backend.write_many(cursor, written, titles)
+                done += len(written)
+                if progress:
+                    progress(done, len(ids))
+            made = following
         backend.rebuild_finish(cursor)
     return done
 
