@@ -25,6 +25,7 @@ Then it times, each the median and 90th percentile of --repeat runs after one wa
 import argparse
 import os
 import statistics
+import sys
 import time
 from io import StringIO
 from pathlib import Path
@@ -121,6 +122,7 @@ def baseline_module(revision: str):
 
     source = subprocess.check_output(["git", "show", f"{revision}:forum/search.py"], cwd=ROOT, text=True)
     module = types.ModuleType("forum.search_baseline")
+    sys.modules[module.__name__] = module  # its dataclasses look their module up there
     exec(compile(source, f"{revision}:forum/search.py", "exec"), module.__dict__)  # noqa: S102
     return module
 
