@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import nh3
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag, TaggedItem
 
@@ -730,7 +730,9 @@ class SearchResults(PagedResults):
                     TaggedItem.objects.filter(
                         content_type=ContentType.objects.get_for_model(Question),
                         object_id=OuterRef("pk"),
-                        tag__slug=tag,
+                        # The tag's id as a value, so the (tag, object) index of migration
+                        # 0010 serves it in question order.
+                        tag_id=Subquery(Tag.objects.filter(slug=tag).values("pk")[:1]),
                     )
                 )
             )
