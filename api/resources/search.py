@@ -67,8 +67,9 @@ def searched(results, q: str):
 class RankedCursor(Cursor):
     """Pages of a ranking (forum.search.PagedResults): the cursor is a position in it, encoded
     as DRF's cursors are. A page asks the engine for one hit more than it shows, to know whether
-    there is a next page; `count` is one COUNT. Paging stops after `offset_cutoff` (1,000)
-    results: a question that far down is found by a better query."""
+    there is a next page; `count` is the results' own (site search counts up to 500, and has no
+    page beyond). Paging stops after `offset_cutoff` (1,000) results: a question that far down
+    is found by a better query."""
 
     def paginate_ranking(self, results, request) -> list:
         self.request = request
