@@ -10,7 +10,8 @@ finds "wifi"), so "Wi-Fi", "WiFi", "wi fi" and "wifi" all find each other.
 
 * **PostgreSQL**: a plain table with those texts and a stored, generated ``tsvector`` (title and
   keywords weight A, body and variants B, answers C, ``english`` configuration) under a GIN
-  index. Queries use ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``.
+  index, and a second one of the title and keywords alone. Queries use
+  ``websearch_to_tsquery``, ``ts_rank`` and ``ts_headline``.
 * **SQLite**: an FTS5 virtual table (``porter unicode61`` tokenizer) whose rowid is the
   question id and whose columns are those texts. Queries use ``MATCH``, ``bm25()`` with column
   weights, ``highlight()`` and ``snippet()``.
@@ -19,6 +20,18 @@ The table has no Django model (and so no foreign key): it is written only by
 ``search_index_question`` and read only here, always joined to ``forum_question``, so a row left
 behind by a deleted question is never shown. Without a foreign key, Django's test flush
 (TRUNCATE on PostgreSQL) keeps working.
+
+**Bounded candidates.** Ranking every match made a common word slow (every one of 100,000
+questions scored and sorted). A search therefore ranks only its candidates: the newest
+CANDIDATES matches, and the newest CANDIDATES questions whose title and tags alone match the
+whole query (their own
+small index: the ``title_vector`` column on PostgreSQL, the ``forum_search_title`` FTS5 table
+on SQLite, migration 0009). Both walks go newest first and stop there, computing each row's
+relevance as they go, so a search costs about the same whatever it matches. A title match is
+thus never lost behind thousands of newer answer-only matches; what is given up is that among
+more than CANDIDATES equally good title matches only the newest are weighed. A search matching
+fewer than CANDIDATES questions is ranked whole, exactly as before. Results are counted (and
+shown) up to MAX_RESULTS; ``SearchResults.more`` says when more match.
 
 The same behaviour on both databases comes from parsing the member's query once, in Python,
 into a small structure (see ``parse_query``) and writing it out for each engine: PostgreSQL gets
