@@ -448,7 +448,8 @@ class _SQLite:
         in rowid order, so newest first stops after `bound` matches. bm25() is lower for better
         matches; negated, relevance grows with the match as on PostgreSQL."""
         weights = ", ".join(str(w) for w in SQLITE_BM25_WEIGHTS)
-        ranked_sql = f"""SELECT {TABLE}.rowid, -bm25({TABLE}, {weights}), qn.score, qn.created_at
+        # When asked, as its ISO text: it sorts as the time does, and is not parsed 500 times.
+        ranked_sql = f"""SELECT {TABLE}.rowid, -bm25({TABLE}, {weights}), qn.score, qn.created_at || ''
             {self._MATCH}{where}"""
         newest = f"{ranked_sql} ORDER BY {TABLE}.rowid DESC LIMIT %s"
         expression = query.fts5()
