@@ -67,5 +67,27 @@ def setup_django(db_url: str, redis_url: str = "", **environ: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def timings(fn, repeat: int, warm_up: bool = False) -> list[float]:
+    """Seconds each of `repeat` calls of fn took (after one untimed call with warm_up)."""
+    if warm_up:
+        fn()
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def report(result: dict, *, as_json: bool) -> None:
+    """Print a benchmark's result, one line per key, then (with --json) as JSON."""
+    import json
+
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    if as_json:
+        print(json.dumps(result, indent=2, default=str))
+
+
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)

@@ -67,8 +67,9 @@ def searched(results, q: str):
 class RankedCursor(Cursor):
     """Pages of a ranking (forum.search.PagedResults): the cursor is a position in it, encoded
     as DRF's cursors are. A page asks the engine for one hit more than it shows, to know whether
-    there is a next page; `count` is one COUNT. Paging stops after `offset_cutoff` (1,000)
-    results: a question that far down is found by a better query."""
+    there is a next page; `count` is the results' own (site search counts up to 500, and has no
+    page beyond). Paging stops after `offset_cutoff` (1,000) results: a question that far down
+    is found by a better query."""
 
     def paginate_ranking(self, results, request) -> list:
         self.request = request
@@ -107,7 +108,10 @@ class RankedCursor(Cursor):
 
 
 class RankedPage(serializers.Serializer):
-    count = serializers.IntegerField(help_text="How many results match, in all.")
+    count = serializers.IntegerField(
+        help_text="How many results match, in all; site search counts up to 500 (a query matching more "
+        "lists the best of its most recent 500 matches)."
+    )
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
 
