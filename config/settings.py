@@ -422,6 +422,10 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
+# The anonymous page cache (forum/pagecache.py; README, "Anonymous page cache"): readers who are
+# not signed in get the question page, lists and tag pages from the cache above, invalidated by
+# every write that changes them. This bounds a page's life ("asked 3 minutes ago"); 0: off.
+COMMONPLACE_PAGE_CACHE_SECONDS = env_int("COMMONPLACE_PAGE_CACHE_SECONDS", 120)
 # Pre-moderation: a new account's first post waits in /moderation/review/ until a moderator releases it.
 COMMONPLACE_PREMODERATE_FIRST_POSTS = env_bool("COMMONPLACE_PREMODERATE_FIRST_POSTS", False)
 # How many flags one member may raise per UTC day.

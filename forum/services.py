@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from forum import permissions, signals, visibility
+from forum import pagecache, permissions, signals, visibility
 from forum.limits import check_edit_allowed, check_post_allowed
 from forum.markdown import render_markdown
 from forum.models import (
@@ -363,7 +363,10 @@ def question_outcome_posted(*, question: Question, at) -> bool:
     """Record that the company answered the thread with the public outcome of a private
     follow-up (insights calls this when staff post one): it leaves the help queues and the
     sitemap. Idempotent: False when an outcome was already recorded."""
-    return bool(Question.objects.filter(pk=question.pk, outcome_at__isnull=True).update(outcome_at=at))
+    posted = bool(Question.objects.filter(pk=question.pk, outcome_at__isnull=True).update(outcome_at=at))
+    if posted:
+        pagecache.question_changed(question.pk)
+    return posted
 
 
 # Views are counted in the cache, not the database: reading a question writes nothing (no
@@ -417,6 +420,7 @@ def _flush_views(question_ids: list[int]) -> int:
         if count <= 0:
             continue
         Question.objects.filter(pk=question_id).update(view_count=F("view_count") + count)
+        pagecache.question_changed(question_id)  # the page says how many times it was viewed
         cache.decr(_pending_views_key(question_id), count)
         flushed += count
     return flushed
