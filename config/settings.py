@@ -212,7 +212,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # Django's, a client per pool (config/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "commonplace",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},

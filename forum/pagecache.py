@@ -170,16 +170,16 @@ def servable(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest, generations: list) -> str:
+def _page_key(request: HttpRequest) -> str:
     where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(where.encode()).hexdigest()[:32]
-    return f"pagecache:page:{digest}:" + ":".join(str(g) for g in generations)
+    return "pagecache:page:" + hashlib.sha256(where.encode()).hexdigest()[:32]
 
 
-def _generations(keys: list[str]) -> list:
-    """The generations named, and the branding's version: the branding refreshes its own cached
-    copy after commit (branding.selectors), so the page is keyed on the copy pages render with."""
-    found = cache.get_many([*keys, branding.CACHE_KEY])
+def _lookup(keys: list[str], page_key: str) -> tuple[tuple, object]:
+    """The current generations named (with the branding's version: the branding refreshes its
+    own cached copy after commit, branding.selectors, so a page is keyed on the copy pages
+    render with) and what is stored for the page, in one round trip."""
+    found = cache.get_many([*keys, branding.CACHE_KEY, page_key])
     missing = [key for key in keys if key not in found]
     for key in missing:  # first use: start at a value no earlier page can have been stored under
         cache.add(key, time.time_ns(), timeout=None)
@@ -188,13 +188,15 @@ def _generations(keys: list[str]) -> list:
     brand = found.get(branding.CACHE_KEY)
     if not isinstance(brand, branding.Brand):
         brand = branding.current()
-    return [*(found.get(key) for key in keys), brand.updated_at.timestamp() if brand.updated_at else 0]
+    stamp = brand.updated_at.timestamp() if brand.updated_at else 0
+    return (*(found.get(key) for key in keys), stamp), found.get(page_key)
 
 
 def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[..., None] | None = None):
     """Serve a GET view's 200 pages to anonymous readers from the cache. `question(**kwargs)`
     names the question the page shows (else it is a list); `on_hit(request, **kwargs)` runs on
-    every page served from the cache (counting a view)."""
+    every page served from the cache (counting a view). A page is stored with the generations
+    it was rendered under and served only while they are still the current ones."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -203,12 +205,12 @@ def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[
                 return view(request, *args, **kwargs)
             keys = [SITE, _question_key(question(**kwargs)) if question else LISTS]
             try:
-                key = _page_key(request, _generations(keys))
-                stored = cache.get(key)
+                key = _page_key(request)
+                generations, stored = _lookup(keys, key)
             except Exception:
                 log.warning("Page cache unavailable.", exc_info=True)
                 return view(request, *args, **kwargs)
-            if stored is not None:
+            if stored is not None and stored[0] == generations:
                 if on_hit:
                     on_hit(request, *args, **kwargs)
                 return _response(request, stored)
@@ -218,7 +220,7 @@ def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[
                 and not response.cookies
                 and not getattr(response, "streaming", False)
             ):
-                _store(key, response)
+                _store(key, generations, response)
             return response
 
         return wrapper
@@ -226,23 +228,24 @@ def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[
     return decorate
 
 
-def _store(key: str, response: HttpResponse) -> None:
+def _store(key: str, generations: tuple, response: HttpResponse) -> None:
+    """The page as bytes in pieces around its CSRF tokens, which each reader gets their own of."""
     content = _CSRF_TOKENS.sub(
         lambda m: m.group(1) + CSRF_PLACEHOLDER + m.group(2), response.content.decode()
     )
+    parts = [part.encode() for part in content.split(CSRF_PLACEHOLDER)]
     headers = [
         (name, value) for name, value in response.items() if name.lower() not in {"vary", "set-cookie"}
     ]
     try:
-        cache.set(key, (content, headers), timeout=settings.COMMONPLACE_PAGE_CACHE_SECONDS)
+        cache.set(key, (generations, parts, headers), timeout=settings.COMMONPLACE_PAGE_CACHE_SECONDS)
     except Exception:
         log.warning("Could not store a page.", exc_info=True)
 
 
 def _response(request: HttpRequest, stored) -> HttpResponse:
-    content, headers = stored
-    if CSRF_PLACEHOLDER in content:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request))
+    _generations, parts, headers = stored
+    content = parts[0] if len(parts) == 1 else get_token(request).encode().join(parts)
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value

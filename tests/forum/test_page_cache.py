@@ -240,3 +240,11 @@ def test_cache_off_renders_every_time(thread, settings, django_assert_max_num_qu
     with django_assert_max_num_queries(20) as queries:
         page(question.get_absolute_url())
     assert len(queries) > 0
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    from config.cache import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/0", {})
+
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
