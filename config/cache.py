@@ -28,3 +28,12 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClient
+
+    def incr_many(self, keys: list[str]) -> list[int]:
+        """INCR each key in one round trip; a key that did not exist comes back as 1 (the
+        anonymous page cache's generations, forum/pagecache.py, start those afresh)."""
+        client = self._cache.get_client(write=True)
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.incr(self.make_and_validate_key(key))
+        return pipe.execute()

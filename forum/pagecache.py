@@ -78,23 +78,56 @@ def _question_key(question_id: int) -> str:
 
 
 def _bump(keys: Iterable[str]) -> None:
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:  # never set (or evicted): a new generation no page was stored under
-            cache.set(key, time.time_ns(), timeout=None)
-        except Exception:
-            log.warning("Could not bump page generation %s.", key, exc_info=True)
+    """Add one to each generation, in one round trip where the cache can (config.cache's
+    `incr_many`). A generation never set (or evicted) starts afresh at the clock in nanoseconds:
+    never a value an earlier page can have been stored under."""
+    keys = list(dict.fromkeys(keys))
+    try:
+        incr_many = getattr(cache, "incr_many", None)
+        if incr_many is not None:
+            values = incr_many(keys)
+        else:
+            values = [cache.incr(key) if cache.has_key(key) else 1 for key in keys]
+        for key, value in zip(keys, values, strict=True):
+            if value == 1:
+                cache.set(key, time.time_ns(), timeout=None)
+    except Exception:
+        log.warning("Could not bump page generations %s.", keys, exc_info=True)
+
+
+def _pending_callback(connection) -> set | None:
+    """The keys of this transaction's after-commit bump, while it is still scheduled."""
+    pending = getattr(connection, "pagecache_pending", None)
+    if pending is None:
+        return None
+    keys, callback = pending
+    if any(func is callback for _sids, func, _robust in connection.run_on_commit):
+        return keys
+    return None
 
 
 def _after_commit(keys: list[str], using: str | None = None) -> None:
     """Bump now and again after commit. After commit is what makes it exact: a page rendered
     from the data before the write, stored meanwhile, is under the old generation. Now, too,
-    so the writer's own transaction (and a test's, which never commits) reads its change."""
-    in_transaction = transaction.get_connection(using).in_atomic_block
-    if in_transaction:
+    so the writer's own transaction (and a test's, which never commits) reads its change.
+    A transaction's writes share one after-commit bump."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
         _bump(keys)
-    transaction.on_commit(functools.partial(_bump, keys), using=using)
+        return
+    _bump(keys)
+    scheduled = _pending_callback(connection)
+    if scheduled is not None:
+        scheduled.update(keys)
+        return
+    pending = set(keys)
+
+    def bump_after_commit() -> None:
+        connection.pagecache_pending = None
+        _bump(pending)
+
+    connection.pagecache_pending = (pending, bump_after_commit)
+    transaction.on_commit(bump_after_commit, using=using)
 
 
 def question_changed(*question_ids: int | None, using: str | None = None) -> None:
