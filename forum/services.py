@@ -280,20 +280,27 @@ def vote_cast(*, voter, post, value: int) -> Vote:
             return Vote(value=Vote.RETRACTED, **mine)
         try:
             with transaction.atomic():
-                vote = Vote.objects.create(value=Vote.RETRACTED, **mine)
+                # A first vote is inserted with its value: one statement, no UPDATE after.
+                vote = Vote.objects.create(value=value, **mine)
+            delta = value
         except IntegrityError:
             # The same person's second click raced the first: take the row it created.
             vote = Vote.objects.select_for_update().get(**mine)
-    delta = value - vote.value
-    if delta == 0:
-        return vote
-    vote.value = value
-    vote.updated_at = timezone.now()
-    vote.save(update_fields=["value", "updated_at"])
+            delta = None
+    else:
+        delta = None
+    if delta is None:
+        delta = value - vote.value
+        if delta == 0:
+            return vote
+        vote.value = value
+        vote.updated_at = timezone.now()
+        vote.save(update_fields=["value", "updated_at"])
     model = type(post)
     model.objects.filter(pk=post.pk).update(score=F("score") + delta)
-    score = model.objects.filter(pk=post.pk).values_list("score", flat=True).get()
-    reputation_events.record_vote(vote=vote, actor=voter, score=score)
+    # The post's row is locked (lock_post above) until commit: no other vote moved its score
+    # since it was read, so the new score needs no second read.
+    reputation_events.record_vote(vote=vote, actor=voter, score=post.score + delta)
     return vote
 
 
