@@ -41,11 +41,12 @@ import sys
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 from common import ROOT, database_url, machine, recreate_database, say, setup_django
 
 PASSWORD = "bench-password-1234"  # noqa: S105 (a benchmark's throwaway members)
-SECRET_KEY = "bench-secret-key-not-for-production-" + "x" * 20  # noqa: S105
+SECRET_KEY = "bench-secret-key-not-for-production-" + "x" * 20
 PORT_DEFAULT = 8765
 
 BODIES = [
@@ -61,7 +62,8 @@ BODIES = [
 ANSWERS = [
     "Try updating the firmware first, then restart the router. If that does not help, "
     "change the channel to 1, 6 or 11.",
-    "This is a known problem with version 4.2. Clear the cache:\n\n```\nrm -rf ~/.cache/app\n```\n\nand restart.",
+    "This is a known problem with version 4.2. Clear the cache:\n\n"
+    "```\nrm -rf ~/.cache/app\n```\n\nand restart.",
     "You can export from **Account → Billing → Export**. It takes a minute for large accounts.",
     "Make sure you removed the protective tape from the cartridge. It happens to everyone.",
     "Same here. What fixed it for me was a full power cycle: unplug it for 30 seconds.",
@@ -209,17 +211,17 @@ def seed(*, questions: int, members: int) -> dict:
                 "UPDATE forum_question q SET last_activity_at = m.at FROM (SELECT question_id,"
                 " MAX(created_at) AS at FROM forum_answer GROUP BY question_id) m WHERE q.id = m.question_id"
             )
-            for column, fk in (("comment_count", "question_id"),):
-                cursor.execute(
-                    f"UPDATE forum_question q SET {column} = c.n FROM (SELECT {fk}, COUNT(*) AS n"
-                    f" FROM forum_comment WHERE {fk} IS NOT NULL GROUP BY {fk}) c WHERE q.id = c.{fk}"
-                )
+            cursor.execute(
+                "UPDATE forum_question q SET comment_count = c.n FROM (SELECT question_id, COUNT(*) AS n"
+                " FROM forum_comment WHERE question_id IS NOT NULL GROUP BY question_id) c"
+                " WHERE q.id = c.question_id"
+            )
             cursor.execute(
                 "UPDATE forum_answer a SET comment_count = c.n FROM (SELECT answer_id, COUNT(*) AS n"
-                " FROM forum_comment WHERE answer_id IS NOT NULL GROUP BY answer_id) c WHERE a.id = c.answer_id"
+                " FROM forum_comment WHERE answer_id IS NOT NULL GROUP BY answer_id) c"
+                " WHERE a.id = c.answer_id"
             )
-            # An accepted answer on 40% of the questions (the first answer; not those with 4, so
-            # the measured 4-answer thread has one of each kind among the others).
+            # An accepted answer (the first one) on 40% of the questions.
             cursor.execute(
                 "UPDATE forum_question q SET accepted_answer_id = (SELECT MIN(a.id) FROM forum_answer a"
                 " WHERE a.question_id = q.id) WHERE q.id % 5 < 2"
@@ -315,7 +317,7 @@ class Gunicorn:
         ticks = os.sysconf("SC_CLK_TCK")
         total = 0
         for pid in self.workers():
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
         return total / ticks
 
@@ -467,8 +469,8 @@ def print_pages_table(result: dict) -> None:
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in result["pages"]:
         print(
-            f"| {r['page']} | {'yes' if r['signed_in'] else 'no'} | {r['rps']:,.1f} | {r['share_of_trivial']:.0%} "
-            f"| {r['p50_ms']} | {r['p99_ms']} | {r['cpu_ms_per_request']} |"
+            f"| {r['page']} | {'yes' if r['signed_in'] else 'no'} | {r['rps']:,.1f} "
+            f"| {r['share_of_trivial']:.0%} | {r['p50_ms']} | {r['p99_ms']} | {r['cpu_ms_per_request']} |"
         )
 
 
@@ -520,12 +522,13 @@ def vote_round(args, db_url: str, label: str, voters: list, **extra_env: str) ->
                     statuses[status] = statuses.get(status, 0) + 1
 
         threads = [threading.Thread(target=run, args=session) for session in sessions]
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), server.cpu_seconds()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - began
+        cpu = server.cpu_seconds() - cpu_before
     latencies.sort()
     figures = {
         "case": label,
@@ -534,6 +537,7 @@ def vote_round(args, db_url: str, label: str, voters: list, **extra_env: str) ->
         "votes_per_second": round(len(latencies) / wall, 1),
         "p50_ms": round(1000 * latencies[len(latencies) // 2], 1),
         "p99_ms": round(1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "server_cpu_ms_per_vote": round(1000 * cpu / max(len(latencies), 1), 2),
         "load_average": os.getloadavg(),
     }
     say(
@@ -564,11 +568,12 @@ def run_votes(args, db_url: str) -> dict:
 
 
 def print_votes_table(result: dict) -> None:
-    print("\n| case | votes | votes/s | p50 ms | p99 ms | statuses |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("\n| case | votes | votes/s | p50 ms | p99 ms | server CPU ms/vote | statuses |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for r in result["rounds"]:
         print(
-            f"| {r['case']} | {r['votes']} | {r['votes_per_second']} | {r['p50_ms']} | {r['p99_ms']} | {r['statuses']} |"
+            f"| {r['case']} | {r['votes']} | {r['votes_per_second']} | {r['p50_ms']} | {r['p99_ms']} "
+            f"| {r['server_cpu_ms_per_vote']} | {r['statuses']} |"
         )
 
 

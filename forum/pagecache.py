@@ -65,7 +65,7 @@ IGNORED = frozenset(
         "integrations.delivery",
         "integrations.event",
         "privacy.dataexport",
-        "insights.snapshot",
+        "insights.insightsnapshot",
     }
 )
 

@@ -248,3 +248,46 @@ def test_the_redis_cache_keeps_one_client_per_pool():
     cache = RedisCache("redis://127.0.0.1:6379/0", {})
 
     assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
+
+
+def test_no_public_page_writes_anything_for_an_anonymous_reader(thread, settings):
+    """Every public page, cached or not, read twice by a reader without a session: no session
+    row, no INSERT, UPDATE or DELETE (views are counted in the cache)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    question, answer = thread
+    author = answer.author.username
+    pages = [
+        "/",
+        "/questions/",
+        "/questions/?sort=waiting",
+        question.get_absolute_url(),
+        "/tags/",
+        "/tags/wifi/",
+        "/search/?q=router",
+        "/questions/feed/",
+        "/tags/wifi/feed/",
+        f"/users/{author}/",
+        f"/users/{author}/reputation/",
+        "/leaderboard/",
+        "/badges/",
+        "/privileges/",
+        "/reputation/rules/",
+        "/kb/",
+        "/kb/search/?q=router",
+        "/sitemap.xml",
+        "/robots.txt",
+    ]
+    reader = anonymous()
+    for url in pages * 2:
+        with CaptureQueriesContext(connection) as queries:
+            assert reader.get(url).status_code == 200, url
+        writes = [
+            q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        ]
+        assert writes == [], url
+    # The insights page computes a figure not yet stored (then kept), by design: no session.
+    assert reader.get("/insights/").status_code == 200
+    assert not Session.objects.exists()
+    assert not reader.cookies.get("sessionid")
