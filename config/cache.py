@@ -37,3 +37,23 @@ class RedisCache(DjangoRedisCache):
         for key in keys:
             pipe.incr(self.make_and_validate_key(key))
         return pipe.execute()
+
+    def get_many_and_add(self, keys: list[str], add_key: str, value, timeout) -> tuple[dict, bool]:
+        """`get_many(keys)` and `add(add_key, value, timeout)` in one round trip (the anonymous
+        page cache reads a page and marks its reader's view at once)."""
+        client = self._cache.get_client(write=True)
+        serializer = self._cache._serializer
+        made = {self.make_and_validate_key(key): key for key in keys}
+        pipe = client.pipeline(transaction=False)
+        pipe.mget(list(made))
+        pipe.set(
+            self.make_and_validate_key(add_key),
+            serializer.dumps(value),
+            ex=self.get_backend_timeout(timeout),
+            nx=True,
+        )
+        values, added = pipe.execute()
+        found = {
+            made[key]: serializer.loads(raw) for key, raw in zip(made, values, strict=True) if raw is not None
+        }
+        return found, bool(added)

@@ -208,11 +208,19 @@ def _page_key(request: HttpRequest) -> str:
     return "pagecache:page:" + hashlib.sha256(where.encode()).hexdigest()[:32]
 
 
-def _lookup(keys: list[str], page_key: str) -> tuple[tuple, object]:
+def _lookup(keys: list[str], page_key: str, claim: tuple | None) -> tuple[tuple, object, bool]:
     """The current generations named (with the branding's version: the branding refreshes its
     own cached copy after commit, branding.selectors, so a page is keyed on the copy pages
-    render with) and what is stored for the page, in one round trip."""
-    found = cache.get_many([*keys, branding.CACHE_KEY, page_key])
+    render with), what is stored for the page and whether `claim` (a key and its lifetime,
+    added if absent) was new: in one round trip where the cache can (config.cache)."""
+    wanted = [*keys, branding.CACHE_KEY, page_key]
+    claimed = False
+    if claim is None:
+        found = cache.get_many(wanted)
+    elif hasattr(cache, "get_many_and_add"):
+        found, claimed = cache.get_many_and_add(wanted, claim[0], 1, claim[1])
+    else:
+        found, claimed = cache.get_many(wanted), cache.add(claim[0], 1, timeout=claim[1])
     missing = [key for key in keys if key not in found]
     for key in missing:  # first use: start at a value no earlier page can have been stored under
         cache.add(key, time.time_ns(), timeout=None)
@@ -222,14 +230,23 @@ def _lookup(keys: list[str], page_key: str) -> tuple[tuple, object]:
     if not isinstance(brand, branding.Brand):
         brand = branding.current()
     stamp = brand.updated_at.timestamp() if brand.updated_at else 0
-    return (*(found.get(key) for key in keys), stamp), found.get(page_key)
+    return (*(found.get(key) for key in keys), stamp), found.get(page_key), claimed
 
 
-def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[..., None] | None = None):
+def anonymous_page(
+    question: Callable[..., int] | None = None,
+    on_hit: Callable[..., None] | None = None,
+    claim: Callable[..., tuple[str, int]] | None = None,
+):
     """Serve a GET view's 200 pages to anonymous readers from the cache. `question(**kwargs)`
     names the question the page shows (else it is a list); `on_hit(request, **kwargs)` runs on
     every page served from the cache (counting a view). A page is stored with the generations
-    it was rendered under and served only while they are still the current ones."""
+    it was rendered under and served only while they are still the current ones.
+
+    `claim(request, **kwargs)` names a key (and its lifetime) to add in the same round trip as
+    the read, hit or miss; `request.pagecache_claimed` then says whether it was new (the view
+    counter's "seen" mark: one round trip for a page served and its view counted). When the
+    view answers anything but 200 (a redirect to the right slug), the claim is taken back."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -237,11 +254,13 @@ def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[
             if not servable(request):
                 return view(request, *args, **kwargs)
             keys = [SITE, _question_key(question(**kwargs)) if question else LISTS]
+            claimed_key = claim(request, **kwargs) if claim else None
             try:
                 key = _page_key(request)
-                generations, stored = _lookup(keys, key)
+                generations, stored, request.pagecache_claimed = _lookup(keys, key, claimed_key)
             except Exception:
                 log.warning("Page cache unavailable.", exc_info=True)
+                request.pagecache_claimed = None  # not tried: the view counts as without the cache
                 return view(request, *args, **kwargs)
             if stored is not None and stored[0] == generations:
                 if on_hit:
@@ -254,11 +273,20 @@ def anonymous_page(question: Callable[..., int] | None = None, on_hit: Callable[
                 and not getattr(response, "streaming", False)
             ):
                 _store(key, generations, response)
+            elif response.status_code != 200 and request.pagecache_claimed:
+                _unclaim(claimed_key[0])
             return response
 
         return wrapper
 
     return decorate
+
+
+def _unclaim(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        log.warning("Could not take back %s.", key, exc_info=True)
 
 
 def _store(key: str, generations: tuple, response: HttpResponse) -> None:

@@ -389,12 +389,22 @@ def _pending_views_key(question_id: int) -> str:
     return f"forum:views:pending:{question_id}"
 
 
-def question_record_view(*, question_id: int, visitor: str) -> bool:
-    """Count one view of the question by `visitor` unless they viewed it within the window.
-    Never raises and never touches the database: with the cache down the view goes uncounted."""
+def question_view_key(*, question_id: int, visitor: str) -> str:
+    """The cache key that marks `visitor` as having viewed the question (within the window)."""
     digest = hashlib.sha256(visitor.encode()).hexdigest()[:24]
+    return f"forum:views:seen:{question_id}:{digest}"
+
+
+def question_record_view(*, question_id: int, visitor: str, seen_mark_new: bool | None = None) -> bool:
+    """Count one view of the question by `visitor` unless they viewed it within the window.
+    Never raises and never touches the database: with the cache down the view goes uncounted.
+    `seen_mark_new`: the caller has already added the visitor's mark (question_view_key, the
+    page cache does it in its read) and says whether it was new; None: add it here."""
     try:
-        if not cache.add(f"forum:views:seen:{question_id}:{digest}", 1, timeout=VIEW_WINDOW_SECONDS):
+        if seen_mark_new is None:
+            key = question_view_key(question_id=question_id, visitor=visitor)
+            seen_mark_new = cache.add(key, 1, timeout=VIEW_WINDOW_SECONDS)
+        if not seen_mark_new:
             return False
         key = _pending_views_key(question_id)
         if not cache.add(key, 1, timeout=None):

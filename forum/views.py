@@ -187,11 +187,17 @@ def _visitor(request) -> str:
 
 
 def _record_view(request, pk: int, **_) -> None:
-    services.question_record_view(question_id=pk, visitor=_visitor(request))
+    # The page cache marked the visitor as seen in its own read (one round trip): say if new.
+    marked = getattr(request, "pagecache_claimed", None)
+    services.question_record_view(question_id=pk, visitor=_visitor(request), seen_mark_new=marked)
+
+
+def _view_mark(request, pk: int, **_) -> tuple[str, int]:
+    return services.question_view_key(question_id=pk, visitor=_visitor(request)), services.VIEW_WINDOW_SECONDS
 
 
 @require_GET
-@pagecache.anonymous_page(question=lambda pk, **_: pk, on_hit=_record_view)
+@pagecache.anonymous_page(question=lambda pk, **_: pk, on_hit=_record_view, claim=_view_mark)
 def question_detail(request, pk: int, slug: str):
     context = thread_context(request, pk)
     question = context["question"]

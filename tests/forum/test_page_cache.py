@@ -291,3 +291,14 @@ def test_no_public_page_writes_anything_for_an_anonymous_reader(thread, settings
     assert reader.get("/insights/").status_code == 200
     assert not Session.objects.exists()
     assert not reader.cookies.get("sessionid")
+
+
+def test_a_view_through_a_wrong_slug_counts_once_at_the_right_address(thread):
+    question, _ = thread
+    reader = anonymous()
+
+    assert reader.get(f"/questions/{question.pk}/an-old-title/").status_code == 301
+    page(question.get_absolute_url(), reader)
+    page(question.get_absolute_url(), reader)
+
+    assert flush_view_counts() == 1
