@@ -413,6 +413,7 @@ def pages_to_measure(port: int) -> list[tuple[str, str, bool]]:
         ("trivial view", "/bench/trivial/", False),
         ("question list", "/questions/", False),
         ("question (4 answers)", url, False),
+        ("question (4 answers) returning reader", url, "reader"),
         ("tag list", "/tags/", False),
         ("search", "/search/?q=router+firmware", False),
         ("list page 100", "/questions/?page=100", False),
@@ -424,6 +425,16 @@ def pages_to_measure(port: int) -> list[tuple[str, str, bool]]:
     ]
 
 
+def measure(server, path: str, seconds: int, cookie: str) -> dict:
+    """wrk on one page, with the gunicorn workers' CPU time over the run per request served."""
+    before = server.cpu_seconds()
+    figures = wrk(server.port, path, seconds, cookie)
+    used = server.cpu_seconds() - before
+    figures["cpu_ms_per_request"] = round(1000 * used / max(figures["requests"], 1), 2)
+    figures["load_average"] = os.getloadavg()
+    return figures
+
+
 def run_pages(args, db_url: str) -> dict:
     import redis
 
@@ -432,45 +443,56 @@ def run_pages(args, db_url: str) -> dict:
     with Gunicorn(args, db_url) as server:
         cookies = log_in(server.port, "member7")
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        # A returning anonymous reader: no session, the CSRF cookie their first visit set.
+        _, headers, _ = request("GET", server.port, "/")
+        reader = {"csrftoken": set_cookies(headers)["csrftoken"]}
+        reader_cookie = f"csrftoken={reader['csrftoken']}"
         only = {name.strip() for name in args.only.split(",") if name.strip()}
         for name, path, signed_in in pages_to_measure(server.port):
             if only and name not in only and not name.startswith("trivial"):
                 continue
-            status, _, body = request("GET", server.port, path, cookies=cookies if signed_in else None)
+            sent, sent_cookie = {
+                True: (cookies, cookie),
+                False: (None, ""),
+                "reader": (reader, reader_cookie),
+            }[signed_in]
+            status, _, body = request("GET", server.port, path, cookies=sent)
             if status != 200:
                 sys.exit(f"{name}: {path} answered {status}")
-            wrk(server.port, path, args.warmup, cookie if signed_in else "")
-            before = server.cpu_seconds()
-            figures = wrk(server.port, path, args.duration, cookie if signed_in else "")
-            used = server.cpu_seconds() - before
-            figures.update(
-                page=name,
-                path=path,
-                signed_in=signed_in,
-                bytes=len(body),
-                cpu_ms_per_request=round(1000 * used / max(figures["requests"], 1), 2),
-                load_average=os.getloadavg(),
-            )
+            wrk(server.port, path, args.warmup, sent_cookie)
+            figures = measure(server, path, args.duration, sent_cookie)
+            figures.update(page=name, path=path, signed_in=signed_in is True, bytes=len(body))
+            if not name.startswith("trivial"):
+                # The trivial view again, just before this page's run: the machine is shared,
+                # so each page is compared with the trivial view at the same moment.
+                beside = measure(server, "/bench/trivial/", args.duration, sent_cookie)
+                figures["trivial_beside_rps"] = beside["rps"]
+                figures["share_of_trivial_beside"] = round(figures["rps"] / beside["rps"], 3)
             results.append(figures)
             say(
                 f"{name:28} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']} ms  "
-                f"cpu {figures['cpu_ms_per_request']} ms/req  load {os.getloadavg()[0]:.2f}"
+                f"cpu {figures['cpu_ms_per_request']} ms/req  "
+                f"trivial beside {figures.get('trivial_beside_rps', '-')}  load {os.getloadavg()[0]:.2f}"
             )
     trivial = statistics.median(
         r["rps"] for r in results if r["page"].startswith("trivial view") and not r["signed_in"]
     )
     for r in results:
-        r["share_of_trivial"] = round(r["rps"] / trivial, 3)
+        r["share_of_trivial"] = round(r.get("share_of_trivial_beside") or r["rps"] / trivial, 3)
     return {"trivial_rps": trivial, "pages": results}
 
 
 def print_pages_table(result: dict) -> None:
-    print("\n| page | signed in | requests/s | share of trivial | p50 ms | p99 ms | CPU ms/request |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print(
+        "\n| page | signed in | requests/s | trivial view beside, req/s | share of trivial "
+        "| p50 ms | p99 ms | CPU ms/request |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in result["pages"]:
         print(
             f"| {r['page']} | {'yes' if r['signed_in'] else 'no'} | {r['rps']:,.1f} "
-            f"| {r['share_of_trivial']:.0%} | {r['p50_ms']} | {r['p99_ms']} | {r['cpu_ms_per_request']} |"
+            f"| {r.get('trivial_beside_rps', '')} | {r['share_of_trivial']:.0%} | {r['p50_ms']} "
+            f"| {r['p99_ms']} | {r['cpu_ms_per_request']} |"
         )
 
 
