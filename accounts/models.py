@@ -5,10 +5,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from accounts.links import cached_reverse
 from accounts.lookalikes import skeleton
 
 MODERATORS_GROUP = "Moderators"
@@ -138,7 +138,7 @@ class User(AbstractUser):
         return Restriction.objects.in_force().filter(user=self, kind=kind).first()
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:profile", kwargs={"username": self.username})
+        return cached_reverse("accounts:profile", username=self.username)
 
 
 class RestrictionQuerySet(models.QuerySet):

@@ -236,7 +236,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # Django's, a client per pool (config/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "commonplace",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
@@ -446,6 +446,10 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
+# The anonymous page cache (forum/pagecache.py; README, "Anonymous page cache"): readers who are
+# not signed in get the question page, lists and tag pages from the cache above, invalidated by
+# every write that changes them. This bounds a page's life ("asked 3 minutes ago"); 0: off.
+COMMONPLACE_PAGE_CACHE_SECONDS = env_int("COMMONPLACE_PAGE_CACHE_SECONDS", 120)
 # Pre-moderation: a new account's first post waits in /moderation/review/ until a moderator releases it.
 COMMONPLACE_PREMODERATE_FIRST_POSTS = env_bool("COMMONPLACE_PREMODERATE_FIRST_POSTS", False)
 # How many flags one member may raise per UTC day.

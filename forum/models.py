@@ -7,11 +7,13 @@ votes cannot lose updates. Nothing here creates other rows or enqueues work: see
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+
+from accounts.links import cached_reverse
 
 TITLE_MIN, TITLE_MAX = 15, 150
 BODY_MIN, BODY_MAX = 20, 30_000
@@ -194,7 +196,7 @@ class Question(ModeratedPost):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:question_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return cached_reverse("forum:question_detail", pk=self.pk, slug=self.slug)
 
     @property
     def thread(self) -> "Question":
@@ -211,6 +213,13 @@ class Question(ModeratedPost):
     @property
     def is_solved(self) -> bool:
         return self.accepted_answer_id is not None
+
+    @property
+    def shown_tags(self) -> list:
+        """The tags, from `tags_prefetch()` when the query made it (no query per question, and
+        none of taggit's per-question queryset building either), else from the database."""
+        prefetched = self.__dict__.get("prefetched_tags")
+        return list(self.tags.all()) if prefetched is None else prefetched
 
     @property
     def is_closed(self) -> bool:
@@ -254,7 +263,7 @@ class Answer(ModeratedPost):
         return f"Answer {self.pk} to {self.question_id}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('forum:question_redirect', kwargs={'pk': self.question_id})}#answer-{self.pk}"
+        return f"{cached_reverse('forum:question_redirect', pk=self.question_id)}#answer-{self.pk}"
 
     @property
     def parent(self) -> Question:
@@ -305,7 +314,7 @@ class Comment(ModeratedPost):
         return f"Comment {self.pk}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('forum:question_redirect', kwargs={'pk': self.thread_id})}#comment-{self.pk}"
+        return f"{cached_reverse('forum:question_redirect', pk=self.thread_id)}#comment-{self.pk}"
 
     @property
     def parent(self):
@@ -495,3 +504,10 @@ class SuggestedEdit(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+def tags_prefetch() -> Prefetch:
+    """Prefetch questions' tags into a plain list (`Question.shown_tags`). taggit's own prefetch
+    builds a filtered queryset per question to hold each one's tags, which cost a list page
+    of 30 questions more CPU than all its queries."""
+    return Prefetch("tags", to_attr="prefetched_tags")

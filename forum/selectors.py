@@ -23,6 +23,7 @@ from forum.models import (
     Revision,
     SuggestedEdit,
     Vote,
+    tags_prefetch,
 )
 
 SORTS = {
@@ -76,7 +77,7 @@ def question_list(
     if tag:
         questions = questions.filter(tags__slug=tag)
     questions = extensions.apply(extensions.question_list, questions, sort, tag, viewer)
-    return _with_authors(questions).prefetch_related("tags").order_by(*SORTS[sort][1])
+    return _with_authors(questions).prefetch_related(tags_prefetch()).order_by(*SORTS[sort][1])
 
 
 def paginate(queryset, page_number, per_page: int | None = None) -> Page:
@@ -116,7 +117,7 @@ def thread_get(*, pk: int, viewer) -> Thread:
     questions = (
         Question.objects.visible_to(viewer)
         .select_related("author", "duplicate_of", "merged_into")
-        .prefetch_related("tags", Prefetch("comments", queryset=comments, to_attr="comment_list"))
+        .prefetch_related(tags_prefetch(), Prefetch("comments", queryset=comments, to_attr="comment_list"))
     )
     # The apps above add what they show, in this same query (forum.extensions): the article the
     # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
@@ -334,7 +335,11 @@ def member_posts(
     sort = sort if sort in MEMBER_POST_SORTS else "newest"
     questions, answers = _member_post_rows(member, viewer)
     counts = {"questions": questions.count(), "answers": answers.count()}
-    rows = questions.prefetch_related("tags") if tab == "questions" else answers.select_related("question")
+    rows = (
+        questions.prefetch_related(tags_prefetch())
+        if tab == "questions"
+        else answers.select_related("question")
+    )
     paginator = Paginator(rows.order_by(*MEMBER_POST_SORTS[sort][1]), MEMBER_POSTS_PER_PAGE)
     paginator.count = counts[tab]  # counted above: no second COUNT for the paginator
     return MemberPosts(tab=tab, sort=sort, page=paginator.get_page(page_number), counts=counts)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from forum import permissions, signals, visibility
+from forum import pagecache, permissions, signals, visibility
 from forum.limits import check_edit_allowed, check_post_allowed
 from forum.markdown import render_markdown
 from forum.models import (
@@ -280,20 +280,27 @@ def vote_cast(*, voter, post, value: int) -> Vote:
             return Vote(value=Vote.RETRACTED, **mine)
         try:
             with transaction.atomic():
-                vote = Vote.objects.create(value=Vote.RETRACTED, **mine)
+                # A first vote is inserted with its value: one statement, no UPDATE after.
+                vote = Vote.objects.create(value=value, **mine)
+            delta = value
         except IntegrityError:
             # The same person's second click raced the first: take the row it created.
             vote = Vote.objects.select_for_update().get(**mine)
-    delta = value - vote.value
-    if delta == 0:
-        return vote
-    vote.value = value
-    vote.updated_at = timezone.now()
-    vote.save(update_fields=["value", "updated_at"])
+            delta = None
+    else:
+        delta = None
+    if delta is None:
+        delta = value - vote.value
+        if delta == 0:
+            return vote
+        vote.value = value
+        vote.updated_at = timezone.now()
+        vote.save(update_fields=["value", "updated_at"])
     model = type(post)
     model.objects.filter(pk=post.pk).update(score=F("score") + delta)
-    score = model.objects.filter(pk=post.pk).values_list("score", flat=True).get()
-    reputation_events.record_vote(vote=vote, actor=voter, score=score)
+    # The post's row is locked (lock_post above) until commit: no other vote moved its score
+    # since it was read, so the new score needs no second read.
+    reputation_events.record_vote(vote=vote, actor=voter, score=post.score + delta)
     return vote
 
 
@@ -363,7 +370,10 @@ def question_outcome_posted(*, question: Question, at) -> bool:
     """Record that the company answered the thread with the public outcome of a private
     follow-up (insights calls this when staff post one): it leaves the help queues and the
     sitemap. Idempotent: False when an outcome was already recorded."""
-    return bool(Question.objects.filter(pk=question.pk, outcome_at__isnull=True).update(outcome_at=at))
+    posted = bool(Question.objects.filter(pk=question.pk, outcome_at__isnull=True).update(outcome_at=at))
+    if posted:
+        pagecache.question_changed(question.pk)
+    return posted
 
 
 # Views are counted in the cache, not the database: reading a question writes nothing (no
@@ -379,12 +389,22 @@ def _pending_views_key(question_id: int) -> str:
     return f"forum:views:pending:{question_id}"
 
 
-def question_record_view(*, question_id: int, visitor: str) -> bool:
-    """Count one view of the question by `visitor` unless they viewed it within the window.
-    Never raises and never touches the database: with the cache down the view goes uncounted."""
+def question_view_key(*, question_id: int, visitor: str) -> str:
+    """The cache key that marks `visitor` as having viewed the question (within the window)."""
     digest = hashlib.sha256(visitor.encode()).hexdigest()[:24]
+    return f"forum:views:seen:{question_id}:{digest}"
+
+
+def question_record_view(*, question_id: int, visitor: str, seen_mark_new: bool | None = None) -> bool:
+    """Count one view of the question by `visitor` unless they viewed it within the window.
+    Never raises and never touches the database: with the cache down the view goes uncounted.
+    `seen_mark_new`: the caller has already added the visitor's mark (question_view_key, the
+    page cache does it in its read) and says whether it was new; None: add it here."""
     try:
-        if not cache.add(f"forum:views:seen:{question_id}:{digest}", 1, timeout=VIEW_WINDOW_SECONDS):
+        if seen_mark_new is None:
+            key = question_view_key(question_id=question_id, visitor=visitor)
+            seen_mark_new = cache.add(key, 1, timeout=VIEW_WINDOW_SECONDS)
+        if not seen_mark_new:
             return False
         key = _pending_views_key(question_id)
         if not cache.add(key, 1, timeout=None):
@@ -417,6 +437,7 @@ def _flush_views(question_ids: list[int]) -> int:
         if count <= 0:
             continue
         Question.objects.filter(pk=question_id).update(view_count=F("view_count") + count)
+        pagecache.question_changed(question_id)  # the page says how many times it was viewed
         cache.decr(_pending_views_key(question_id), count)
         flushed += count
     return flushed

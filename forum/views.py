@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import throttle
 from accounts.adapter import client_address
 from accounts.throttle import Rate
-from forum import permissions, selectors, services
+from forum import pagecache, permissions, selectors, services
 from forum.diffs import revision_diffs
 from forum.forms import (
     AnswerEditForm,
@@ -33,6 +33,7 @@ from forum.models import Revision
 
 
 @require_GET
+@pagecache.anonymous_page()
 def question_list(request):
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
     if sort not in selectors.SORTS:
@@ -49,6 +50,7 @@ def question_list(request):
 
 
 @require_GET
+@pagecache.anonymous_page()
 def tag_list(request):
     query = request.GET.get("q", "").strip()
     page = selectors.paginate(selectors.tag_list(query=query), request.GET.get("page"), per_page=60)
@@ -56,6 +58,7 @@ def tag_list(request):
 
 
 @require_GET
+@pagecache.anonymous_page()
 def tag_detail(request, slug: str):
     tag = selectors.tag_get(slug, viewer=request.user)
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
@@ -183,13 +186,24 @@ def _visitor(request) -> str:
     return f"anon:{client_address(request)}:{request.META.get('HTTP_USER_AGENT', '')[:200]}"
 
 
+def _record_view(request, pk: int, **_) -> None:
+    # The page cache marked the visitor as seen in its own read (one round trip): say if new.
+    marked = getattr(request, "pagecache_claimed", None)
+    services.question_record_view(question_id=pk, visitor=_visitor(request), seen_mark_new=marked)
+
+
+def _view_mark(request, pk: int, **_) -> tuple[str, int]:
+    return services.question_view_key(question_id=pk, visitor=_visitor(request)), services.VIEW_WINDOW_SECONDS
+
+
 @require_GET
+@pagecache.anonymous_page(question=lambda pk, **_: pk, on_hit=_record_view, claim=_view_mark)
 def question_detail(request, pk: int, slug: str):
     context = thread_context(request, pk)
     question = context["question"]
     if slug != question.slug:
         return redirect(question, permanent=True)
-    services.question_record_view(question_id=question.pk, visitor=_visitor(request))
+    _record_view(request, question.pk)
     return render(request, "forum/question_detail.html", context)
 
 

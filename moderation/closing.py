@@ -15,7 +15,7 @@ from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from forum import visibility
+from forum import pagecache, visibility
 from forum.models import ALSO_HELPED_MAX, AlsoHelped, Answer, CloseReason, Question
 from forum.search import search_index_question
 from moderation import audit, permissions
@@ -397,6 +397,7 @@ def question_merge(*, source: Question, into: Question, moderator) -> bool:
     moving.update(question=into)
     now = timezone.now()
     Question.objects.filter(pk=into.pk).update(last_activity_at=now)
+    pagecache.question_changed(source.pk, into.pk)  # the answers moved without a save each
     unaccepted = Answer.objects.filter(pk=source.accepted_answer_id).select_related("question").first()
     source.accepted_answer = None
     source.merged_into = into

@@ -61,7 +61,7 @@ class QuestionSerializer(PostSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, question) -> list[str]:
-        return sorted(tag.name for tag in question.tags.all())
+        return sorted(tag.name for tag in question.shown_tags)
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_me_too_count(self, question) -> int | None:

@@ -3,6 +3,7 @@ from functools import lru_cache
 from django import template
 from django.utils.safestring import mark_safe
 
+from accounts.links import cached_reverse
 from forum import permissions, selectors, seo
 from forum.markdown import render_markdown
 
@@ -125,3 +126,9 @@ def bio_html(bio: str) -> str:
 def _rendered_bio(bio: str) -> str:
     # Bios are shown far more often than edited; rendering the same text twice is wasted work.
     return render_markdown(bio, line_breaks=True)
+
+
+@register.filter
+def tag_url(tag) -> str:
+    """A tag's page, `{% url 'forum:tag_detail' tag.slug %}` remembered (accounts.links)."""
+    return cached_reverse("forum:tag_detail", slug=tag.slug)

@@ -84,7 +84,7 @@ def test_production_environment_switches_database_broker_cache_and_email():
 
     assert values["debug"] is False
     assert values["engine"] == "django.db.backends.postgresql"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "config.cache.RedisCache"  # Django's Redis cache, a client per pool
     assert values["eager"] is False
     assert values["broker"] == "redis://cache.internal:6379/0"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
