@@ -149,6 +149,7 @@ def is_usable(alias: str) -> bool:
 @dataclass
 class _Request:
     replica_reads: bool
+    request: object = None
     wrote: bool = False
     alias: str | None = None
 
@@ -169,6 +170,11 @@ def read_alias() -> str:
     """The alias the current code's reads go to (`default` outside a web request)."""
     state = _request.get()
     if state is None or not state.replica_reads or state.wrote:
+        return DEFAULT_DB_ALIAS
+    # A view that must not read stale rows sets this on its request: the anonymous page cache
+    # (forum.pagecache) renders the pages it stores from the primary, or a replica behind would
+    # store an old page under generations that a write has already bumped.
+    if getattr(state.request, "reads_from_primary", False):
         return DEFAULT_DB_ALIAS
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
         return DEFAULT_DB_ALIAS
@@ -207,7 +213,9 @@ class ReplicaMiddleware:
 
     def __call__(self, request):
         safe = request.method in READ_ONLY_METHODS
-        token = _request.set(_Request(replica_reads=safe and STICKY_COOKIE not in request.COOKIES))
+        token = _request.set(
+            _Request(replica_reads=safe and STICKY_COOKIE not in request.COOKIES, request=request)
+        )
         try:
             response = self.get_response(request)
         finally:

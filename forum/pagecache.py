@@ -266,6 +266,9 @@ def anonymous_page(
                 if on_hit:
                     on_hit(request, *args, **kwargs)
                 return _response(request, stored)
+            # What is stored is read from the primary (config.replicas): a replica still behind
+            # a write would store the page before it under the generations the write bumped.
+            request.reads_from_primary = True
             response = view(request, *args, **kwargs)
             if (
                 response.status_code == 200

@@ -126,6 +126,29 @@ def test_inside_a_transaction_reads_go_to_the_primary(one_replica):
     assert seen["alias"] == "default"
 
 
+@pytest.mark.django_db(transaction=True)  # outside a test's transaction, which reads the primary
+def test_a_page_the_anonymous_cache_stores_is_read_from_the_primary(one_replica, settings):
+    """A replica still behind a write would otherwise store the page from before it under the
+    generations the write bumped (forum.pagecache), and readers would get it until the next one."""
+    from forum.pagecache import anonymous_page
+
+    settings.COMMONPLACE_PAGE_CACHE_SECONDS = 60
+    seen = []
+
+    @anonymous_page()
+    def page(request):
+        seen.append(read_alias())
+        return HttpResponse("the list")
+
+    ReplicaMiddleware(page)(RequestFactory().get("/questions/?replicas-test"))  # a miss: stored
+    assert seen == ["default"]
+
+    signed_in = RequestFactory().get("/questions/?replicas-test")
+    signed_in.COOKIES[settings.SESSION_COOKIE_NAME] = "a-session"
+    ReplicaMiddleware(page)(signed_in)  # not the cache's: a replica serves it
+    assert seen == ["default", "replica_1"]
+
+
 def test_outside_a_request_reads_go_to_the_primary(one_replica):
     """Celery tasks, management commands and the shell have no request."""
     assert read_alias() == "default"
