@@ -210,8 +210,22 @@ def _claim_lock(take: bool) -> bool:
 def _locked_events(*, skip_locked: bool = False):
     """Events locked for applying, with what the rules read (the vote, the post, its question)
     fetched in the same statement. Only the event rows are locked."""
-    events = ReputationEvent.objects.select_related("vote", "answer__question", "question")
+    events = ReputationEvent.objects.select_related("vote", "answer__question", "question").only(*_READ)
     return events.select_for_update(of=("self",), skip_locked=skip_locked)
+
+
+# What the rules read of an event's vote and posts (a batch builds 4 instances an event: the
+# fewer fields, the faster). Anything else is loaded if asked for, one query each.
+_READ = (
+    *(field.name for field in ReputationEvent._meta.concrete_fields),
+    *(f"vote__{name}" for name in ("voter", "answer", "question", "value")),
+    *(
+        f"{post}__{name}"
+        for post in ("answer", "question", "answer__question")
+        for name in ("author", "created_at")
+    ),
+    "answer__question",
+)
 
 
 def _in_order(batch: list[ReputationEvent], members: dict[int, set[int]]) -> tuple[list, list[int]]:
@@ -415,7 +429,7 @@ class _Ledger:
 
     def flush(self) -> None:
         if self.unsaved:
-            LedgerEntry.objects.bulk_create(self.unsaved)
+            _insert(self.unsaved)
             self.unsaved = []
 
     def save_totals(self) -> None:
@@ -437,6 +451,30 @@ class _Ledger:
                 f"FROM (VALUES {values}) AS v(id, delta) WHERE u.id = v.id",
                 [value for pair in deltas for value in pair],
             )
+
+
+def _insert(entries: list[LedgerEntry]) -> None:
+    """INSERT the lines, in order, and give each its id. On PostgreSQL one statement with one
+    array per column (INSERT ... SELECT FROM unnest): Django's bulk_create spent more time
+    building its statement, a placeholder per value, than PostgreSQL spent running it."""
+    if connection.vendor != "postgresql":
+        LedgerEntry.objects.bulk_create(entries)
+        return
+    fields = [field for field in LedgerEntry._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    table = connection.ops.quote_name(LedgerEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest({arrays}) "  # noqa: S608 - our own names
+            f"WITH ORDINALITY AS line({columns}, n) ORDER BY n RETURNING id",
+            [[getattr(entry, field.attname) for entry in entries] for field in fields],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = connection.alias
 
 
 def _capped_key(entry: LedgerEntry) -> tuple[int, dt.date] | None:
@@ -499,7 +537,7 @@ def _write(
         rule=rule,
         rules_version=rules.RULES_VERSION,
         reason="; ".join(notes),
-        event=event,
+        event_id=event.pk,
         reverses=reverses,
         occurred_at=occurred_at,
         idempotency_key=key,
@@ -575,7 +613,7 @@ def _apply_vote(event: ReputationEvent) -> list:
     elif vote.question_id and vote.question_id == event.question_id:
         vote.question = event.question
     post = vote.answer or vote.question
-    links = {"vote": vote, "question_id": post.thread_id, "answer_id": vote.answer_id}
+    links = {"vote_id": vote.pk, "question_id": post.thread_id, "answer_id": vote.answer_id}
     reason = "vote retracted" if value == 0 else "vote changed"
     written = [_reverse(event, entry, reason) for entry in _state().active_for_vote(vote.pk)]
     for rule, who in rules.vote_rules(on_answer=vote.answer_id is not None, value=value):
