@@ -37,7 +37,7 @@ from reputation.models import EventKind, LedgerEntry, ReputationEvent
 User = get_user_model()
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500  # events claimed by one transaction
+BATCH_SIZE = 1000  # events claimed by one transaction
 # A delivery whose event is already applied still drains a backlog (pending events older than
 # this): the messages of a backlog are mostly for events an earlier batch applied.
 BACKLOG_AGE = dt.timedelta(seconds=2)
