@@ -67,21 +67,25 @@ class _Outcome:
 
 
 def apply_event(event_id: int, *, drain_seconds: float = 0) -> Applied | None:
-    """Apply this event, with the pending events before it (oldest first, in batches), and with
-    `drain_seconds`, whatever else is pending for that long. Returns None when it was already
-    applied or does not exist: a second delivery writes nothing (though with `drain_seconds` it
-    still drains a backlog)."""
+    """Apply this event with the pending events recorded before it (oldest first, in batches).
+    With `drain_seconds`, once it is applied, and while a backlog waits (events pending over
+    BACKLOG_AGE), go on with whatever is pending, for that long at most. Returns None when it
+    was already applied or does not exist: a second delivery writes nothing (though with
+    `drain_seconds` it still drains a backlog)."""
     mine = ReputationEvent.objects.pending().filter(pk=event_id).exists()
-    if not mine and not (drain_seconds and _backlog()):
+    draining = not mine and bool(drain_seconds) and _backlog()
+    if not mine and not draining:
         return None
     result = Applied(event_id=event_id)
     deadline = time.monotonic() + (drain_seconds or APPLY_SECONDS)
     failed: dict[int, Exception] = {}
     limit = BATCH_SIZE
-    while True:
+    while time.monotonic() < deadline:
         claimed: list[int] = []
         try:
-            outcome = _apply_batch(limit, exclude=set(failed), claimed=claimed)
+            outcome = _apply_batch(
+                limit, exclude=set(failed), claimed=claimed, upto=None if draining else event_id
+            )
         except _TRANSIENT:
             raise  # the task retries
         except Exception as exc:
@@ -89,7 +93,8 @@ def apply_event(event_id: int, *, drain_seconds: float = 0) -> Applied | None:
                 log.exception("Could not apply reputation event %s.", claimed)
                 failed.update(dict.fromkeys(claimed, exc))
                 if not claimed:
-                    raise
+                    break
+                mine = mine and event_id not in failed  # raised at the end; the rest goes on
             limit = 1  # find which one, one at a time; its members' later events wait for it
             continue
         limit = BATCH_SIZE
@@ -97,20 +102,21 @@ def apply_event(event_id: int, *, drain_seconds: float = 0) -> Applied | None:
         result.user_ids |= outcome.user_ids
         result.badge_user_ids |= outcome.badge_user_ids
         mine = mine and event_id not in outcome.applied
-        if time.monotonic() > deadline:
-            break
-        if not outcome.claimed:  # nothing left that is ours to take: other batches hold the rest
-            if mine and _still_pending_after_its_holder(event_id):
+        if not outcome.claimed and mine and _still_pending_after_its_holder(event_id):
+            continue  # the batch that held it held it back: claim it again
+        if not mine and not draining:
+            draining = bool(drain_seconds) and _backlog()
+            if draining:
                 continue
-            break
-        if not mine and not drain_seconds:
-            break
-        if not mine and len(outcome.claimed) < BATCH_SIZE and not outcome.deferred:
-            break  # drained
+        drained = len(outcome.claimed) < limit and not outcome.deferred
+        if not outcome.claimed or (not mine and (not draining or drained)):
+            break  # done, or nothing left that is ours to take (other batches hold the rest)
         if outcome.deferred and not outcome.applied:
+            if failed:
+                break  # held back by an event that cannot be applied: nothing to wait for
             time.sleep(0.05)  # an older event about the same people is held elsewhere
-    if event_id in failed:
-        raise failed[event_id]
+    if failed and (mine or event_id in failed):
+        raise failed.get(event_id) or next(iter(failed.values()))
     if event_id not in result.event_ids:
         return None
     return result
@@ -130,16 +136,18 @@ def _backlog() -> bool:
     return ReputationEvent.objects.pending().filter(created_at__lt=timezone.now() - BACKLOG_AGE).exists()
 
 
-def _apply_batch(limit: int, *, exclude: set[int], claimed: list[int]) -> _Outcome:
-    """One transaction: claim up to `limit` pending events, lock their members, apply them."""
+def _apply_batch(limit: int, *, exclude: set[int], claimed: list[int], upto: int | None = None) -> _Outcome:
+    """One transaction: claim up to `limit` pending events (up to id `upto`), lock their
+    members, apply them."""
     outcome = _Outcome()
     claiming = False
     try:
         with transaction.atomic():
             claiming = _claim_lock(True)
-            batch = list(
-                _locked_events(skip_locked=True).pending().exclude(pk__in=exclude).order_by("pk")[:limit]
-            )
+            pending = _locked_events(skip_locked=True).pending().exclude(pk__in=exclude)
+            if upto is not None:
+                pending = pending.filter(pk__lte=upto)
+            batch = list(pending.order_by("pk")[:limit])
             claimed += [event.pk for event in batch]
             if not batch:
                 return outcome

@@ -113,7 +113,7 @@ def test_a_vote_cast_changed_and_retracted_within_one_batch_replays_in_order():
     for value in (1, -1, 1, 0):
         services.vote_cast(voter=voter, post=answer, value=value)
 
-    applied = ledger.apply_event(ReputationEvent.objects.order_by("pk").first().pk)
+    applied = ledger.apply_event(ReputationEvent.objects.latest("pk").pk)
 
     assert len(applied.event_ids) == 4
     assert [(rule, amount) for rule, amount, _ in lines(helper)] == [
@@ -229,9 +229,11 @@ def test_an_event_that_cannot_be_applied_holds_back_only_its_members(monkeypatch
     broken, fine, held = ReputationEvent.objects.order_by("pk")
     ReputationEvent.objects.filter(pk=broken.pk).update(payload={"score": 1})  # no "value"
 
-    with pytest.raises(KeyError):
-        ledger.apply_event(broken.pk)
+    with pytest.raises(KeyError):  # it, and the one it holds back, cannot be applied now
+        ledger.apply_event(held.pk)
 
     assert set(ReputationEvent.objects.pending()) == {broken, held}
     assert rep(other) == 11 and rep(stuck) == 1
     assert ledger.apply_event(fine.pk) is None
+    with pytest.raises(KeyError):
+        ledger.apply_event(broken.pk)
