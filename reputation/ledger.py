@@ -183,7 +183,7 @@ def _apply_batch(limit: int, *, exclude: set[int], claimed: list[int], upto: int
                 transaction.on_commit(lambda user_id=user_id: events.award_badges_later(user_id))
             return outcome
     finally:
-        if claiming:  # the transaction failed while claiming: release the claim lock after it
+        if claiming:  # still held: nothing was claimed, or claiming failed (then after the rollback)
             try:
                 _claim_lock(False)
             except DatabaseError:
