@@ -81,12 +81,31 @@ def _earned(user_id: int) -> dict:
     }
 
 
-def worth_checking(event, entries) -> set[int]:
+def _helpful_candidate(event) -> int | None:
+    """The author of the answer a vote event leaves at the Helpful score, if any."""
+    if event.kind == "vote" and event.answer_id and event.payload.get("score", 0) >= HELPFUL_SCORE:
+        return event.answer.author_id
+    return None
+
+
+def helpful_holders(events) -> set[int]:
+    """Of the authors these vote events may make Helpful, those who hold it already (one query
+    for a batch of events; see worth_checking)."""
+    candidates = {author for event in events if (author := _helpful_candidate(event)) is not None}
+    if not candidates:
+        return set()
+    return set(
+        BadgeAward.objects.filter(user_id__in=candidates, badge="helpful").values_list("user_id", flat=True)
+    )
+
+
+def worth_checking(event, entries, *, helpful: set[int] | None = None) -> set[int]:
     """The members whose badges these ledger lines (written for `event`) may have changed; the
     others cannot have earned one from them, so the check is not queued. Badges follow answers
     (first answer, listener: checked when the answer is posted), accepted answers (solution,
     good neighbour, teacher), an answer's score (helpful) and approved edits (curator); nothing
-    is ever taken away, so a reversal never needs a check. A restored post may bring back any."""
+    is ever taken away, so a reversal never needs a check. A restored post may bring back any.
+    `helpful`: who held Helpful before the batch (helpful_holders), else it is read here."""
     found = {
         entry.user_id
         for entry in entries
@@ -95,9 +114,14 @@ def worth_checking(event, entries) -> set[int]:
     # Any vote that leaves an answer at the helpful score (an up-vote, or a down-vote taken back).
     # Not when its author already holds Helpful: every later vote on a popular answer would
     # queue a check that can award nothing (one indexed exists() instead of a task).
-    if event.kind == "vote" and event.answer_id and event.payload.get("score", 0) >= HELPFUL_SCORE:
-        author_id = event.answer.author_id
-        if not BadgeAward.objects.filter(user_id=author_id, badge="helpful").exists():
+    author_id = _helpful_candidate(event)
+    if author_id is not None:
+        held = (
+            author_id in helpful
+            if helpful is not None
+            else BadgeAward.objects.filter(user_id=author_id, badge="helpful").exists()
+        )
+        if not held:
             found.add(author_id)
     return found
 

@@ -62,6 +62,9 @@ class ReputationEvent(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(applied_at__isnull=True), name="repevent_pending"
             ),
+            # The ledger claims the oldest pending events by id: this keeps the claim (and its
+            # look for older pending events) to the pending rows, however long the table grows.
+            models.Index(fields=["id"], condition=Q(applied_at__isnull=True), name="repevent_pending_id"),
         ]
 
     def __str__(self) -> str:

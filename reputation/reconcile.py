@@ -496,12 +496,14 @@ def pending_events(now: dt.datetime | None = None) -> tuple[list[int], int]:
 
 
 def apply_pending(event_ids: list[int], *, progress: bool | None = False, file=None) -> int:
-    """Apply the events here, oldest first. Returns how many this call applied (an event the
-    worker applied meanwhile is skipped by apply_event itself)."""
+    """Apply the events here, oldest first. Returns how many this call applied (the ledger
+    applies the pending events before each one with it, in batches; an event applied meanwhile,
+    by an earlier batch or the worker, is skipped by apply_event itself)."""
     applied = 0
     for event_id in _bar(event_ids, total=len(event_ids), desc="events", progress=progress, file=file):
         try:
-            applied += ledger.apply_event(event_id) is not None
+            done = ledger.apply_event(event_id)
+            applied += len(done.event_ids) if done is not None else 0
         except Exception:  # one broken event must not stop the rest; it stays pending and reported
             log.exception("Could not apply reputation event %s.", event_id)
     return applied

@@ -31,13 +31,13 @@ RESEND_BATCH = 1000  # per sweep (every 30 s); the rest wait for the next one
     max_retries=12,
 )
 def apply_event(event_id: int) -> int:
-    """Apply one reputation event. Delivered twice, it writes once. Returns entries' owners."""
-    applied = ledger.apply_event(event_id)
-    if applied is None:
-        return 0
-    for user_id in sorted(applied.badge_user_ids):
-        award_badges.delay(user_id)
-    return len(applied.user_ids)
+    """A wake-up: apply this event with whatever else is pending, in batches (reputation.ledger).
+    Delivered twice, it writes once: a delivery that finds its event applied returns at once,
+    unless a backlog is waiting, which it drains. Returns how many events this delivery applied
+    with its own (0 when its event was already applied). Badge checks are queued at each
+    batch's commit."""
+    applied = ledger.apply_event(event_id, drain_seconds=ledger.DRAIN_SECONDS)
+    return 0 if applied is None else len(applied.event_ids)
 
 
 @shared_task(name="reputation.resend_pending", acks_late=True, ignore_result=True)

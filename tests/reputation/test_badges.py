@@ -128,7 +128,8 @@ def test_badge_checks_are_queued_only_after_lines_that_can_earn_one(
         checked.append(user_id)
         award_badges(user_id)
 
-    monkeypatch.setattr(tasks.award_badges, "delay", check)
+    # Queued through queueing.publish at the batch's commit (eager here: apply_async runs it).
+    monkeypatch.setattr(tasks.award_badges, "apply_async", lambda args, **options: check(*args))
     asker, helper = UserFactory(), UserFactory()
     question = make_question(author=asker)
     answer = make_answer(question, author=helper)
@@ -163,7 +164,8 @@ def test_votes_on_a_helpful_answer_queue_no_check_once_its_author_holds_the_badg
         checked.append(user_id)
         award_badges(user_id)
 
-    monkeypatch.setattr(tasks.award_badges, "delay", check)
+    # Queued through queueing.publish at the batch's commit (eager here: apply_async runs it).
+    monkeypatch.setattr(tasks.award_badges, "apply_async", lambda args, **options: check(*args))
     helper = UserFactory()
     answer = make_answer(make_question(), author=helper)
     Answer.objects.filter(pk=answer.pk).update(score=9)
