@@ -311,7 +311,7 @@ def broker_idle(redis_url: str) -> bool:
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    return not (client.llen("celery") or client.hlen("unacked"))
+    return not (client.llen("celery") or client.llen("ledger") or client.hlen("unacked"))
 
 
 def light_traffic(*, samples: int) -> list[float]:

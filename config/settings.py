@@ -14,6 +14,7 @@ import dj_database_url
 import dj_email_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config import social
 
@@ -266,6 +267,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # their own reconnect loop (broker_connection_retry).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "max_retries": 0}
 CELERY_TIMEZONE = "UTC"
+# Ledger wake-ups have a queue of their own. Each reputation event still gets a message (so a
+# vote is applied within moments), but one delivery applies a whole batch (reputation/ledger.py),
+# so after a backlog most of the messages left find their event applied. The worker reads both
+# queues in turn (it consumes every queue named here), so those leftovers never hold up
+# notifications, webhooks or exports queued behind them.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("ledger"))
+CELERY_TASK_ROUTES = {"reputation.apply_event": {"queue": "ledger"}}
 # The periodic jobs, added by each app's section below. One scheduler runs them (console/scheduler.py,
 # README "What runs where"): `celery -A config beat` with a broker, or, without one, a thread of
 # `manage.py devserver` (what `make run` starts) that runs each job inline. Its file is under var/.

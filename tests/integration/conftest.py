@@ -154,15 +154,15 @@ def redis_server():
 
 def wait_for_idle_broker(url: str, timeout: float = 60.0) -> None:
     """Wait until no message is queued or unacknowledged on the broker: every task (all use
-    acks_late) has finished, scheduled ones included. Kombu's Redis transport keeps the queue in
-    the list "celery" and delivered-but-unacked messages in the hash "unacked"."""
+    acks_late) has finished, scheduled ones included. Kombu's Redis transport keeps the queues in
+    the lists "celery" and "ledger" and delivered-but-unacked messages in the hash "unacked"."""
     client = redis.Redis.from_url(url, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     quiet = 0
 
     def idle() -> bool:
         nonlocal quiet
         try:
-            busy = client.llen("celery") or client.hlen("unacked")
+            busy = client.llen("celery") or client.llen("ledger") or client.hlen("unacked")
         except redis.RedisError:
             busy = True
         quiet = 0 if busy else quiet + 1
