@@ -40,6 +40,7 @@ import functools
 import hashlib
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterable
 
@@ -51,7 +52,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
 
 from branding import selectors as branding
@@ -334,9 +335,40 @@ def _store(
         log.warning("Could not store a page.", exc_info=True)
 
 
+_CSRF_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
+
+
+def _random_csrf_string(length: int = CSRF_SECRET_LENGTH) -> str:
+    """`length` characters of CSRF_ALLOWED_CHARS from the system's random source, uniformly (a
+    byte under 248 = 4 x 62 is kept, modulo 62), as django.utils.crypto.get_random_string makes
+    them: from one read of random bytes instead of one per character."""
+    size = len(CSRF_ALLOWED_CHARS)
+    limit = 256 - 256 % size
+    chars: list[str] = []
+    while len(chars) < length:
+        chars.extend(CSRF_ALLOWED_CHARS[byte % size] for byte in secrets.token_bytes(length + 8) if byte < limit)
+    return "".join(chars[:length])
+
+
+def csrf_token(request: HttpRequest) -> str:
+    """What django.middleware.csrf.get_token returns and marks on the request (the reader's
+    secret, or a new one, sent back in the cookie by CsrfViewMiddleware.process_response),
+    the secret masked with a new random mask, the same way."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        secret = request.META["CSRF_COOKIE"] = _random_csrf_string()
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask = _random_csrf_string()
+    size = len(CSRF_ALLOWED_CHARS)
+    cipher = "".join(
+        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[x] + _CSRF_INDEX[y]) % size] for x, y in zip(secret, mask, strict=True)
+    )
+    return mask + cipher
+
+
 def _response(request: HttpRequest, stored) -> HttpResponse:
     parts, headers = stored[1], stored[2]
-    content = parts[0] if len(parts) == 1 else get_token(request).encode().join(parts)
+    content = parts[0] if len(parts) == 1 else csrf_token(request).encode().join(parts)
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
@@ -379,19 +411,25 @@ class EarlyHitMiddleware:
     def hit(self, request: HttpRequest) -> HttpResponse | None:
         claimed = None
         try:
-            stored = cache.get(_page_key(request))
-            if stored is None:
-                return None
-            generations, parts, headers, keys, view, kwargs = stored
+            key = _page_key(request)
+            about = _PAGES.get(key)
+            if about is None:  # the first hit on this page in this process: what it depends on
+                stored = cache.get(key)
+                if stored is None:
+                    return None
+                about = _remember(key, stored[3:])
+            keys, view, kwargs = about
             on_hit, claim = _HIT_HOOKS.get(view, (None, None))
             request.user = AnonymousUser()  # no session cookie: what AuthenticationMiddleware gives
             claimed = claim(request, **kwargs) if claim else None
-            found, request.pagecache_claimed = _current(keys, claimed)
-            brand = found.get(branding.CACHE_KEY)
-            if not isinstance(brand, branding.Brand) or any(key not in found for key in keys):
+            found, request.pagecache_claimed = _current([key, *keys], claimed)
+            stored, brand = found.get(key), found.get(branding.CACHE_KEY)
+            if stored is None or tuple(stored[3:]) != about:
+                raise LookupError("not stored")
+            if not isinstance(brand, branding.Brand) or any(name not in found for name in keys):
                 raise LookupError("not all generations cached")
             stamp = brand.updated_at.timestamp() if brand.updated_at else 0
-            if (*(found[key] for key in keys), stamp) != generations:
+            if (*(found[name] for name in keys), stamp) != stored[0]:
                 raise LookupError("changed")
         except Exception as miss:
             if not isinstance(miss, LookupError):
@@ -409,3 +447,18 @@ class EarlyHitMiddleware:
         response = self.frame_options.process_response(request, response)
         response.headers["Content-Length"] = str(len(response.content))
         return response
+
+
+# What each page key is the page of (its generation keys, view and arguments): fixed by its
+# address, so a process learns it once and a hit is then one round trip. Bounded: forgotten
+# wholesale past _PAGES_KEPT (a crawl of every page costs one extra round trip each, no more).
+_PAGES: dict[str, tuple] = {}
+_PAGES_KEPT = 20_000
+
+
+def _remember(key: str, about) -> tuple:
+    about = tuple(about)
+    if len(_PAGES) >= _PAGES_KEPT:
+        _PAGES.clear()
+    _PAGES[key] = about
+    return about
