@@ -346,7 +346,9 @@ def _random_csrf_string(length: int = CSRF_SECRET_LENGTH) -> str:
     limit = 256 - 256 % size
     chars: list[str] = []
     while len(chars) < length:
-        chars.extend(CSRF_ALLOWED_CHARS[byte % size] for byte in secrets.token_bytes(length + 8) if byte < limit)
+        chars.extend(
+            CSRF_ALLOWED_CHARS[byte % size] for byte in secrets.token_bytes(length + 8) if byte < limit
+        )
     return "".join(chars[:length])
 
 
@@ -361,7 +363,8 @@ def csrf_token(request: HttpRequest) -> str:
     mask = _random_csrf_string()
     size = len(CSRF_ALLOWED_CHARS)
     cipher = "".join(
-        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[x] + _CSRF_INDEX[y]) % size] for x, y in zip(secret, mask, strict=True)
+        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[x] + _CSRF_INDEX[y]) % size]
+        for x, y in zip(secret, mask, strict=True)
     )
     return mask + cipher
 

@@ -329,7 +329,8 @@ def early_hits(monkeypatch):
 def comparable(response) -> tuple[dict, dict, str]:
     headers = {name.lower(): value for name, value in response.items() if name.lower() != "set-cookie"}
     cookies = {
-        name: {key: value for key, value in morsel.items() if value} for name, morsel in response.cookies.items()
+        name: {key: value for key, value in morsel.items() if value}
+        for name, morsel in response.cookies.items()
     }
     return headers, cookies, without_tokens(response.content.decode())
 
@@ -404,14 +405,33 @@ def test_a_session_cookie_or_htmx_bypasses_the_early_hit(thread, client, early_h
     assert early_hits == [None]  # only the first, anonymous, request asked it, and it was a miss
 
 
-def test_a_changed_page_is_not_served_early(thread, early_hits):
+def test_a_changed_page_is_not_served_early_and_its_views_still_count_once(thread, early_hits):
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url, anonymous(HTTP_USER_AGENT="first browser"))
+
+    make_answer(question, body="Check whether the power supply is the original one.")
+
+    assert "the power supply is the original one" in page(url, anonymous(HTTP_USER_AGENT="second browser"))
+    assert early_hits[-1] is None
+    page(url, anonymous(HTTP_USER_AGENT="second browser"))
+    assert early_hits[-1] is not None
+    assert flush_view_counts() == 2
+
+
+def test_with_the_cache_failing_the_page_is_rendered(thread, monkeypatch, early_hits):
+    from django.core.cache import cache
+
     question, _ = thread
     url = question.get_absolute_url()
     page(url)
 
-    make_answer(question, body="Check whether the power supply is the original one.")
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
 
-    assert "the power supply is the original one" in page(url)
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "get_many_and_add", down, raising=False)
+
+    assert "Why does my router reboot every night?" in page(url)
     assert early_hits[-1] is None
-    page(url)
-    assert early_hits[-1] is not None
