@@ -422,7 +422,9 @@ class EarlyHitMiddleware:
                     return None
                 about = _remember(key, stored[3:])
             keys, view, kwargs = about
-            on_hit, claim = _HIT_HOOKS.get(view, (None, None))
+            if view not in _HIT_HOOKS:  # its module not imported yet (the URLconf not loaded)
+                raise LookupError("view unknown")
+            on_hit, claim = _HIT_HOOKS[view]
             request.user = AnonymousUser()  # no session cookie: what AuthenticationMiddleware gives
             claimed = claim(request, **kwargs) if claim else None
             found, request.pagecache_claimed = _current([key, *keys], claimed)
