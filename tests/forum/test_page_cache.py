@@ -435,3 +435,19 @@ def test_with_the_cache_failing_the_page_is_rendered(thread, monkeypatch, early_
 
     assert "Why does my router reboot every night?" in page(url)
     assert early_hits[-1] is None
+
+
+def test_before_a_process_has_imported_the_view_its_page_goes_to_the_view_and_counts(
+    thread, monkeypatch, early_hits
+):
+    from forum import pagecache
+
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url, anonymous(HTTP_USER_AGENT="first browser"))
+    monkeypatch.setattr(pagecache, "_HIT_HOOKS", {})
+
+    page(url, anonymous(HTTP_USER_AGENT="second browser"))
+
+    assert early_hits[-1] is None
+    assert flush_view_counts() == 2
