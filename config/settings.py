@@ -144,6 +144,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy (django-csp; the policy is under "Security" below).
     "config.security.ContentSecurityPolicyMiddleware",
+    # A repeated anonymous page straight from the page cache, before sessions, CSRF, auth and the
+    # URL resolver (forum/pagecache.py); inside the headers above, so its responses get them all.
+    "forum.pagecache.EarlyHitMiddleware",
     # ETag and 304 for the API's reads (api/etags.py); outside the rest, so it hashes the final body.
     "api.etags.ApiETagMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -23,6 +23,15 @@ their own (and the CSRF cookie, as without the cache). Headers the middleware ad
 Content-Security-Policy, which uses no nonce, and the others) are added to each response anew.
 COMMONPLACE_PAGE_CACHE_SECONDS bounds how long a page lives ("asked 3 minutes ago"); 0 turns
 the cache off.
+
+A repeated page is served by `EarlyHitMiddleware`, placed just inside the security and CSP
+middleware (config/settings.py), before the session, CSRF and authentication middleware and the
+URL resolver: the stored page names the generations it depends on, so a hit is two cache round
+trips (the page; its generations, the branding's version and the view's "seen" mark) and none
+of Django's per-request work that a stored page does not need. It gives the response exactly
+what the middleware it skips would have (the CSRF cookie, `Vary: Cookie`, `X-Frame-Options`,
+`Content-Length`) and anything else falls through to the normal stack, where the view's
+decorator (`anonymous_page`) serves, or renders and stores.
 """
 
 from __future__ import annotations
@@ -31,16 +40,19 @@ import functools
 import hashlib
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
 
 from branding import selectors as branding
@@ -205,7 +217,7 @@ def servable(request: HttpRequest) -> bool:
 
 def _page_key(request: HttpRequest) -> str:
     where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return "pagecache:page:" + hashlib.sha256(where.encode()).hexdigest()[:32]
+    return "pagecache:page:v2:" + hashlib.sha256(where.encode()).hexdigest()[:32]
 
 
 def _lookup(keys: list[str], page_key: str, claim: tuple | None) -> tuple[tuple, object, bool]:
@@ -249,6 +261,9 @@ def anonymous_page(
     view answers anything but 200 (a redirect to the right slug), the claim is taken back."""
 
     def decorate(view):
+        name = f"{view.__module__}.{view.__qualname__}"
+        _HIT_HOOKS[name] = (on_hit, claim)
+
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not servable(request):
@@ -275,7 +290,7 @@ def anonymous_page(
                 and not response.cookies
                 and not getattr(response, "streaming", False)
             ):
-                _store(key, generations, response)
+                _store(key, generations, response, keys=keys, view=name, kwargs=kwargs)
             elif response.status_code != 200 and request.pagecache_claimed:
                 _unclaim(claimed_key[0])
             return response
@@ -285,6 +300,11 @@ def anonymous_page(
     return decorate
 
 
+# What a stored page's view does on a hit served before it is reached (EarlyHitMiddleware):
+# its `on_hit` and `claim`, by the view's dotted name, which the stored page records.
+_HIT_HOOKS: dict[str, tuple[Callable | None, Callable | None]] = {}
+
+
 def _unclaim(key: str) -> None:
     try:
         cache.delete(key)
@@ -292,8 +312,12 @@ def _unclaim(key: str) -> None:
         log.warning("Could not take back %s.", key, exc_info=True)
 
 
-def _store(key: str, generations: tuple, response: HttpResponse) -> None:
-    """The page as bytes in pieces around its CSRF tokens, which each reader gets their own of."""
+def _store(
+    key: str, generations: tuple, response: HttpResponse, *, keys: list[str], view: str, kwargs: dict
+) -> None:
+    """The page as bytes in pieces around its CSRF tokens, which each reader gets their own of,
+    with the generation keys it was stored under and its view (name and arguments), for
+    EarlyHitMiddleware."""
     content = _CSRF_TOKENS.sub(
         lambda m: m.group(1) + CSRF_PLACEHOLDER + m.group(2), response.content.decode()
     )
@@ -302,16 +326,144 @@ def _store(key: str, generations: tuple, response: HttpResponse) -> None:
         (name, value) for name, value in response.items() if name.lower() not in {"vary", "set-cookie"}
     ]
     try:
-        cache.set(key, (generations, parts, headers), timeout=settings.COMMONPLACE_PAGE_CACHE_SECONDS)
+        cache.set(
+            key,
+            (generations, parts, headers, keys, view, kwargs),
+            timeout=settings.COMMONPLACE_PAGE_CACHE_SECONDS,
+        )
     except Exception:
         log.warning("Could not store a page.", exc_info=True)
 
 
+_CSRF_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
+
+
+def _random_csrf_string(length: int = CSRF_SECRET_LENGTH) -> str:
+    """`length` characters of CSRF_ALLOWED_CHARS from the system's random source, uniformly (a
+    byte under 248 = 4 x 62 is kept, modulo 62), as django.utils.crypto.get_random_string makes
+    them: from one read of random bytes instead of one per character."""
+    size = len(CSRF_ALLOWED_CHARS)
+    limit = 256 - 256 % size
+    chars: list[str] = []
+    while len(chars) < length:
+        chars.extend(
+            CSRF_ALLOWED_CHARS[byte % size] for byte in secrets.token_bytes(length + 8) if byte < limit
+        )
+    return "".join(chars[:length])
+
+
+def csrf_token(request: HttpRequest) -> str:
+    """What django.middleware.csrf.get_token returns and marks on the request (the reader's
+    secret, or a new one, sent back in the cookie by CsrfViewMiddleware.process_response),
+    the secret masked with a new random mask, the same way."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        secret = request.META["CSRF_COOKIE"] = _random_csrf_string()
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask = _random_csrf_string()
+    size = len(CSRF_ALLOWED_CHARS)
+    cipher = "".join(
+        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[x] + _CSRF_INDEX[y]) % size]
+        for x, y in zip(secret, mask, strict=True)
+    )
+    return mask + cipher
+
+
 def _response(request: HttpRequest, stored) -> HttpResponse:
-    _generations, parts, headers = stored
-    content = parts[0] if len(parts) == 1 else get_token(request).encode().join(parts)
+    parts, headers = stored[1], stored[2]
+    content = parts[0] if len(parts) == 1 else csrf_token(request).encode().join(parts)
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+# --- Serving a hit before the rest of the stack -----------------------------------------------
+
+
+def _current(keys: list[str], claim: tuple | None) -> tuple[dict, bool]:
+    """The generations named and the branding, and whether `claim` was new: one round trip."""
+    wanted = [*keys, branding.CACHE_KEY]
+    if claim is None:
+        return cache.get_many(wanted), False
+    if hasattr(cache, "get_many_and_add"):
+        return cache.get_many_and_add(wanted, claim[0], 1, claim[1])
+    return cache.get_many(wanted), cache.add(claim[0], 1, timeout=claim[1])
+
+
+class EarlyHitMiddleware:
+    """Serves a stored anonymous page before the session, CSRF and authentication middleware
+    and the URL resolver run (module docstring). Anything it cannot serve as the view's
+    decorator would (no page stored, a generation changed or not in the cache, the branding not
+    cached, a cache error) goes on to the rest of the stack unchanged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # Django's own CSRF and X-Frame-Options handling, through their public hooks.
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.frame_options = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if servable(request) and not settings.CSRF_USE_SESSIONS:
+            response = self.hit(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def hit(self, request: HttpRequest) -> HttpResponse | None:
+        claimed = None
+        try:
+            key = _page_key(request)
+            about = _PAGES.get(key)
+            if about is None:  # the first hit on this page in this process: what it depends on
+                stored = cache.get(key)
+                if stored is None:
+                    return None
+                about = _remember(key, stored[3:])
+            keys, view, kwargs = about
+            if view not in _HIT_HOOKS:  # its module not imported yet (the URLconf not loaded)
+                raise LookupError("view unknown")
+            on_hit, claim = _HIT_HOOKS[view]
+            request.user = AnonymousUser()  # no session cookie: what AuthenticationMiddleware gives
+            claimed = claim(request, **kwargs) if claim else None
+            found, request.pagecache_claimed = _current([key, *keys], claimed)
+            stored, brand = found.get(key), found.get(branding.CACHE_KEY)
+            if stored is None or tuple(stored[3:]) != about:
+                raise LookupError("not stored")
+            if not isinstance(brand, branding.Brand) or any(name not in found for name in keys):
+                raise LookupError("not all generations cached")
+            stamp = brand.updated_at.timestamp() if brand.updated_at else 0
+            if (*(found[name] for name in keys), stamp) != stored[0]:
+                raise LookupError("changed")
+        except Exception as miss:
+            if not isinstance(miss, LookupError):
+                log.warning("Page cache unavailable.", exc_info=True)
+            if claimed is not None and getattr(request, "pagecache_claimed", False):
+                _unclaim(claimed[0])  # the view claims again as it renders
+            for name in ("user", "pagecache_claimed"):
+                request.__dict__.pop(name, None)
+            return None
+        if on_hit:
+            on_hit(request, **kwargs)
+        self.csrf.process_request(request)  # the reader's CSRF cookie, as CsrfViewMiddleware reads it
+        response = _response(request, stored)
+        response = self.csrf.process_response(request, response)
+        response = self.frame_options.process_response(request, response)
+        response.headers["Content-Length"] = str(len(response.content))
+        return response
+
+
+# What each page key is the page of (its generation keys, view and arguments): fixed by its
+# address, so a process learns it once and a hit is then one round trip. Bounded: forgotten
+# wholesale past _PAGES_KEPT (a crawl of every page costs one extra round trip each, no more).
+_PAGES: dict[str, tuple] = {}
+_PAGES_KEPT = 20_000
+
+
+def _remember(key: str, about) -> tuple:
+    about = tuple(about)
+    if len(_PAGES) >= _PAGES_KEPT:
+        _PAGES.clear()
+    _PAGES[key] = about
+    return about

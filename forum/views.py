@@ -183,7 +183,12 @@ def _visitor(request) -> str:
     """Who counts as one viewer: a member, or an anonymous reader's address and browser."""
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return f"anon:{client_address(request)}:{request.META.get('HTTP_USER_AGENT', '')[:200]}"
+    # Asked twice on a page served from the cache (its "seen" mark, then the count): once.
+    visitor = getattr(request, "anonymous_visitor", None)
+    if visitor is None:
+        visitor = f"anon:{client_address(request)}:{request.META.get('HTTP_USER_AGENT', '')[:200]}"
+        request.anonymous_visitor = visitor
+    return visitor
 
 
 def _record_view(request, pk: int, **_) -> None:

@@ -302,3 +302,152 @@ def test_a_view_through_a_wrong_slug_counts_once_at_the_right_address(thread):
     page(question.get_absolute_url(), reader)
 
     assert flush_view_counts() == 1
+
+
+# --- A hit served before the rest of the middleware (EarlyHitMiddleware) ---------------------
+
+EARLY = "forum.pagecache.EarlyHitMiddleware"
+
+
+@pytest.fixture
+def early_hits(monkeypatch):
+    """The responses EarlyHitMiddleware served itself (None: it let the request through)."""
+    from forum.pagecache import EarlyHitMiddleware
+
+    served = []
+    original = EarlyHitMiddleware.hit
+
+    def hit(self, request):
+        response = original(self, request)
+        served.append(response)
+        return response
+
+    monkeypatch.setattr(EarlyHitMiddleware, "hit", hit)
+    return served
+
+
+def comparable(response) -> tuple[dict, dict, str]:
+    headers = {name.lower(): value for name, value in response.items() if name.lower() != "set-cookie"}
+    cookies = {
+        name: {key: value for key, value in morsel.items() if value}
+        for name, morsel in response.cookies.items()
+    }
+    return headers, cookies, without_tokens(response.content.decode())
+
+
+@pytest.mark.parametrize("url", ["question", "/", "/tags/", "/tags/wifi/"])
+def test_an_early_hit_has_the_same_headers_and_page_as_the_view_serves(thread, url, settings, early_hits):
+    question, _ = thread
+    url = question.get_absolute_url() if url == "question" else url
+    page(url)  # stored
+
+    early = anonymous(HTTP_USER_AGENT="early").get(url)
+    assert early_hits[-1] is not None  # served by the middleware
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != EARLY]
+    late = anonymous(HTTP_USER_AGENT="late").get(url)
+
+    assert early.status_code == late.status_code == 200
+    assert comparable(early) == comparable(late)
+    headers = comparable(early)[0]
+    for name in (
+        "content-security-policy",
+        "permissions-policy",
+        "cross-origin-opener-policy",
+        "cross-origin-resource-policy",
+        "x-frame-options",
+        "x-content-type-options",
+        "referrer-policy",
+        "content-length",
+    ):
+        assert name in headers, name
+    assert headers["vary"] == "Cookie"
+    assert headers["x-frame-options"] == "DENY"
+
+
+def test_an_early_hit_gives_a_returning_reader_a_fresh_token_from_their_own_cookie(thread, early_hits):
+    question, _ = thread
+    url = question.get_absolute_url()
+    reader = anonymous()
+    page(url, reader)
+    secret = reader.cookies["csrftoken"].value
+
+    body = page(url, reader)
+
+    assert early_hits[-1] is not None
+    assert reader.cookies["csrftoken"].value == secret  # the same secret, sent again as Django does
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = reader.cookies
+    form_token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = strict.post(f"/questions/{question.pk}/vote/", {"value": 1, "csrfmiddlewaretoken": form_token})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_early_hit_counts_the_view_once_per_visitor(thread, early_hits):
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url, anonymous(HTTP_USER_AGENT="first browser"))
+    page(url, anonymous(HTTP_USER_AGENT="second browser"))
+    page(url, anonymous(HTTP_USER_AGENT="second browser"))
+    page(url, anonymous(HTTP_USER_AGENT="third browser"))
+
+    assert [response is not None for response in early_hits] == [False, True, True, True]
+    assert flush_view_counts() == 3
+
+
+def test_a_session_cookie_or_htmx_bypasses_the_early_hit(thread, client, early_hits):
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url)
+    client.force_login(UserFactory(username="pat_the_member"))
+
+    assert "Post your answer" in page(url, client)
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
+    assert early_hits == [None]  # only the first, anonymous, request asked it, and it was a miss
+
+
+def test_a_changed_page_is_not_served_early_and_its_views_still_count_once(thread, early_hits):
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url, anonymous(HTTP_USER_AGENT="first browser"))
+
+    make_answer(question, body="Check whether the power supply is the original one.")
+
+    assert "the power supply is the original one" in page(url, anonymous(HTTP_USER_AGENT="second browser"))
+    assert early_hits[-1] is None
+    page(url, anonymous(HTTP_USER_AGENT="second browser"))
+    assert early_hits[-1] is not None
+    assert flush_view_counts() == 2
+
+
+def test_with_the_cache_failing_the_page_is_rendered(thread, monkeypatch, early_hits):
+    from django.core.cache import cache
+
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "get_many_and_add", down, raising=False)
+
+    assert "Why does my router reboot every night?" in page(url)
+    assert early_hits[-1] is None
+
+
+def test_before_a_process_has_imported_the_view_its_page_goes_to_the_view_and_counts(
+    thread, monkeypatch, early_hits
+):
+    from forum import pagecache
+
+    question, _ = thread
+    url = question.get_absolute_url()
+    page(url, anonymous(HTTP_USER_AGENT="first browser"))
+    monkeypatch.setattr(pagecache, "_HIT_HOOKS", {})
+
+    page(url, anonymous(HTTP_USER_AGENT="second browser"))
+
+    assert early_hits[-1] is None
+    assert flush_view_counts() == 2
