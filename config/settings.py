@@ -173,6 +173,8 @@ TEMPLATES = [
                 "branding.context_processors.branding",
                 "notifications.context_processors.unread_notifications",
             ],
+            # {% url %} remembered (the built-in tag, replaced; accounts/templatetags/remembered_urls.py).
+            "builtins": ["accounts.templatetags.remembered_urls"],
         },
     },
 ]
