@@ -167,7 +167,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
+                "accounts.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
                 "branding.context_processors.branding",
