@@ -171,12 +171,15 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
+                "django.contrib.auth.context_processors.auth",  # the admin's check asks for it
+                "accounts.context_processors.auth",  # then `user` is the member, not the lazy wrapper
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
                 "branding.context_processors.branding",
                 "notifications.context_processors.unread_notifications",
             ],
+            # {% url %} remembered (the built-in tag, replaced; accounts/templatetags/remembered_urls.py).
+            "builtins": ["accounts.templatetags.remembered_urls"],
         },
     },
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import throttle
 from accounts.adapter import client_address
+from accounts.context_processors import member
 from accounts.throttle import Rate
 from forum import pagecache, permissions, selectors, services
 from forum.diffs import revision_diffs
@@ -40,7 +41,7 @@ def question_list(request):
         sort = selectors.DEFAULT_SORT
     tag = request.GET.get("tag") or None
     tag_obj = selectors.tag_get(tag, viewer=request.user) if tag else None
-    questions = selectors.question_list(sort=sort, tag=tag, viewer=request.user)
+    questions = selectors.question_list(sort=sort, tag=tag, viewer=member(request.user))
     page = selectors.paginate(questions, request.GET.get("page"))
     return render(
         request,
@@ -156,7 +157,7 @@ def thread_context(request, pk: int, failed_comment=None, **extra) -> dict:
     """Everything the thread page shows (moderation's forms re-render the page with it too).
     `failed_comment` is (kind, post id, bound form) for a comment that did not validate, so its
     errors and text reappear under the right post."""
-    thread = selectors.thread_get(pk=pk, viewer=request.user)
+    thread = selectors.thread_get(pk=pk, viewer=member(request.user))  # not the lazy wrapper
     if failed_comment:
         kind, post_pk, form = failed_comment
         posts = [thread.question] if kind == "question" else thread.answers

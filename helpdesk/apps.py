@@ -16,3 +16,4 @@ class HelpdeskConfig(AppConfig):
         from helpdesk import checks, selectors  # noqa: F401 (checks registers itself)
 
         extensions.thread_question.append(selectors.thread_question)
+        extensions.thread_attach.append(selectors.thread_ticket_opener)

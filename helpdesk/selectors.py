@@ -9,7 +9,7 @@ from forum.models import Question
 from helpdesk import adapters, permissions
 from helpdesk.models import HelpdeskTicket
 from insights.models import Escalation
-from insights.selectors import escalation_list
+from insights.selectors import escalation_list, load_people, thread_people
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,21 @@ def bridge_for(user) -> Bridge:
 def thread_question(questions: QuerySet, viewer) -> QuerySet:
     """The thread page's question query also brings its follow-up's ticket (no extra query).
     Registered in apps.py; insights' hook already joins the escalation."""
-    return questions.select_related("escalation__helpdesk_ticket__opened_by")
+    return questions.select_related("escalation__helpdesk_ticket")
+
+
+def thread_ticket_opener(question, answers, viewer) -> None:
+    """Who opened the follow-up's ticket, loaded only when there is a ticket and that member is
+    not one the page already holds (most often the staff member who opened the follow-up)."""
+    escalation = getattr(question, "escalation", None)
+    ticket = getattr(escalation, "helpdesk_ticket", None) if escalation is not None else None
+    if ticket is not None:
+        known = thread_people(question, viewer)
+        for name in ("opened_by", "outcome_by"):
+            if getattr(escalation, f"{name}_id"):
+                person = getattr(escalation, name)
+                known[person.pk] = person
+        load_people(ticket, ("opened_by",), known)
 
 
 def question_with_ticket(question_id: int) -> Question:

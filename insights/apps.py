@@ -10,4 +10,5 @@ class InsightsConfig(AppConfig):
         from insights import selectors
 
         extensions.thread_question.append(selectors.thread_question)
+        extensions.thread_attach.append(selectors.thread_escalation_people)
         extensions.question_list.append(selectors.question_list)

@@ -6,7 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -109,9 +119,44 @@ def valid_period(raw) -> int:
 def thread_question(questions: QuerySet, viewer) -> QuerySet:
     """The thread page's "I have this too" (count, and whether the viewer said so) and any
     private follow-up, in the question's own query."""
-    return questions.select_related("escalation__opened_by", "escalation__outcome_by").annotate(
-        **question_annotations(viewer)
-    )
+    return questions.select_related("escalation").annotate(**question_annotations(viewer))
+
+
+def load_people(obj, names, known) -> None:
+    """Set `obj`'s user foreign keys `names` from `known` members (a dict by id) when they are
+    there, and load the others in one query (none when every one is known or empty)."""
+    missing = []
+    for name in names:
+        user_id = getattr(obj, f"{name}_id")
+        if user_id is None:
+            continue
+        if user_id in known:
+            setattr(obj, name, known[user_id])
+        else:
+            missing.append(name)
+    if missing:
+        prefetch_related_objects([obj], *missing)
+    for name in names:
+        person = getattr(obj, name) if getattr(obj, f"{name}_id") else None
+        if person is not None:
+            known[person.pk] = person
+
+
+def thread_people(question, viewer) -> dict:
+    """The members a thread page already holds, by id (its author, the viewer)."""
+    known = {question.author_id: question.author}
+    if viewer is not None and viewer.is_authenticated:
+        known[viewer.pk] = viewer
+    return known
+
+
+def thread_escalation_people(question, answers, viewer) -> None:
+    """Who opened and who closed the thread's private follow-up, loaded only when it has one
+    and is not a member the page already holds (joining two member rows into every thread's
+    query cost more than the rest of that query)."""
+    escalation = getattr(question, "escalation", None)
+    if escalation is not None:
+        load_people(escalation, ("opened_by", "outcome_by"), thread_people(question, viewer))
 
 
 def question_list(questions: QuerySet, sort: str, tag, viewer) -> QuerySet:
