@@ -4,16 +4,8 @@ several hundred times (each permission filter, each `user.` in a template), and 
 through the wrapper costs a proxy call. Every page reads the user anyway (the navigation)."""
 
 from django.contrib.auth.context_processors import PermWrapper
-from django.utils.functional import SimpleLazyObject, empty
 
-
-def member(user):
-    """The object behind `request.user` (evaluated now), or `user` itself if not lazy."""
-    if isinstance(user, SimpleLazyObject):
-        if user._wrapped is empty:
-            user._setup()
-        return user._wrapped
-    return user
+from accounts.selectors import member
 
 
 def auth(request) -> dict:

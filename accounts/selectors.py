@@ -4,14 +4,27 @@ from collections.abc import Iterable
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
 
 from accounts.models import COMMUNITY_MANAGERS_GROUP, MODERATING_GROUPS, ROLE_GROUPS, ApiKey, User
+
+
+def member(user):
+    """The object behind `request.user` (evaluated now), or `user` itself if not lazy."""
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
 
 
 def mark_moderators(users: Iterable[User]) -> None:
     """Settle `is_moderator` and `is_community_manager` for every member on a page with one
     query, instead of one groups query per member (or per prefetch level)."""
-    people = [user for user in users if user is not None and user.pk]
+    # The member itself, not `request.user`'s lazy wrapper: a value set in the wrapper's own
+    # __dict__ would be seen through it but not by templates, which get the member (context
+    # processor `accounts.context_processors.auth`).
+    people = [member(user) for user in users if user is not None and user.pk]
     if not people:
         return
     memberships = User.groups.through.objects.filter(

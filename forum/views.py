@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import throttle
 from accounts.adapter import client_address
-from accounts.context_processors import member
+from accounts.selectors import member
 from accounts.throttle import Rate
 from forum import pagecache, permissions, selectors, services
 from forum.diffs import revision_diffs
