@@ -159,6 +159,10 @@ def site():
             "REDIS_URL": "",
             "COMMONPLACE_VAR_DIR": str(base / "var"),
             "COMMONPLACE_POST_LIMITS_ENABLED": "0",
+            # The anonymous page cache renders what it stores from the primary (tested in
+            # tests/config/test_replicas.py); here every page is rendered, so where a read went
+            # shows on the page.
+            "COMMONPLACE_PAGE_CACHE_SECONDS": "0",
         }
         standby = make_standby(primary)  # an empty database yet: the migrations replicate to it
         clusters.append(standby)
