@@ -8,7 +8,6 @@ from django.db.models import (
     Case,
     IntegerField,
     Max,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -123,12 +122,7 @@ def question_get(pk: int, viewer=None) -> Question:
 def thread_get(*, pk: int, viewer) -> Thread:
     """A question with its answers (accepted first, then score, then oldest) and all comments,
     in a fixed number of queries however many answers and comments there are."""
-    comments = Comment.objects.visible_to(viewer).select_related("author").order_by("created_at", "pk")
-    questions = (
-        Question.objects.visible_to(viewer)
-        .select_related("author")
-        .prefetch_related(tags_prefetch(), Prefetch("comments", queryset=comments, to_attr="comment_list"))
-    )
+    questions = Question.objects.visible_to(viewer).select_related("author").prefetch_related(tags_prefetch())
     # The apps above add what they show, in this same query (forum.extensions): the article the
     # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
     question = get_object_or_404(extensions.apply(extensions.thread_question, questions, viewer), pk=pk)
@@ -137,13 +131,10 @@ def thread_get(*, pk: int, viewer) -> Thread:
     rare = [name for name in ("duplicate_of", "merged_into") if getattr(question, f"{name}_id")]
     if rare:
         prefetch_related_objects([question], *rare)
-    answers = list(
-        answers_of(question, viewer).prefetch_related(
-            Prefetch("comments", queryset=comments, to_attr="comment_list")
-        )
-    )
+    answers = list(answers_of(question, viewer))
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
+    _attach_comments(question, answers, viewer)
     people = [question.author, viewer if viewer.is_authenticated else None]
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
@@ -156,6 +147,26 @@ def thread_get(*, pk: int, viewer) -> Thread:
         my_votes=votes_by(viewer, question),
         pending_suggestions=reviewable_suggestions(viewer, question, answers),
     )
+
+
+def _attach_comments(question: Question, answers: list[Answer], viewer) -> None:
+    """Every post's `comment_list` (what this viewer may see, oldest first) from one query for
+    the whole thread, rather than one prefetch for the question and another for its answers."""
+    answers_by_pk = {answer.pk: answer for answer in answers}
+    question.comment_list = []
+    for answer in answers:
+        answer.comment_list = []
+    on_thread = Q(question=question)
+    if answers:
+        on_thread |= Q(answer__in=list(answers_by_pk))
+    comments = Comment.objects.visible_to(viewer).filter(on_thread).select_related("author")
+    for comment in comments.order_by("created_at", "pk"):
+        # The post it is on is the thread's own object (its lineage and thread need no query).
+        if comment.question_id:
+            comment.question = question
+        else:
+            comment.answer = answers_by_pk[comment.answer_id]
+        comment.post.comment_list.append(comment)
 
 
 def answers_of(question: Question, viewer) -> QuerySet:

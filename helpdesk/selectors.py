@@ -31,14 +31,20 @@ def bridge_for(user) -> Bridge:
 
 
 def thread_question(questions: QuerySet, viewer) -> QuerySet:
-    """The thread page's question query also brings its follow-up's ticket (no extra query).
-    Registered in apps.py; insights' hook already joins the escalation."""
+    """The thread page's question query also brings its follow-up's ticket (no extra query)
+    for those who see it (staff who may take threads to follow-up): for everyone else the
+    ticket's 22 columns are neither selected nor compiled. Registered in apps.py; insights'
+    hook already joins the escalation."""
+    if viewer is None or not permissions.can_see_ticket(viewer):
+        return questions
     return questions.select_related("escalation__helpdesk_ticket")
 
 
 def thread_ticket_opener(question, answers, viewer) -> None:
     """Who opened the follow-up's ticket, loaded only when there is a ticket and that member is
     not one the page already holds (most often the staff member who opened the follow-up)."""
+    if viewer is None or not permissions.can_see_ticket(viewer):
+        return  # not joined for them (thread_question): reading it would cost a query
     escalation = getattr(question, "escalation", None)
     ticket = getattr(escalation, "helpdesk_ticket", None) if escalation is not None else None
     if ticket is not None:

@@ -52,7 +52,7 @@ def test_app_services_use_postgres_redis_and_production_mode():
 def test_commands_serve_with_gunicorn_and_run_celery_worker_and_beat():
     services = compose()["services"]
 
-    assert "gunicorn config.wsgi:application" in services["web"]["command"]
+    assert "gunicorn config.wsgi:application --config gunicorn.conf.py" in services["web"]["command"]
     assert "migrate" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert services["beat"]["command"].startswith("celery -A config beat")

@@ -304,6 +304,46 @@ def test_comment_without_js_redirects_and_with_htmx_returns_the_list(client):
     assert Comment.objects.count() == 2
 
 
+def test_each_comment_form_on_a_thread_has_its_own_token(client):
+    """With htmx, commenting on one post leaves the page's other comment forms as drawn: had they
+    shared one token, a comment on a second post would have come back as the first one."""
+    import re
+
+    question = make_question()
+    answers = [make_answer(question), make_answer(question)]
+    login(client)
+    page = client.get(question.get_absolute_url()).content.decode()
+    tokens = re.findall(r'<input type="hidden" name="submission_token" value="([0-9a-f-]{36})">', page)
+    assert len(tokens) == 4  # the question's and two answers' comment forms, and the answer form
+    assert len(set(tokens)) == 4
+    assert 'id="id_submission_token"' not in page
+
+    for post_path, token, body in [
+        (f"/questions/{question.pk}/comments/", tokens[0], "Which router model?"),
+        (f"/answers/{answers[0].pk}/comments/", tokens[1], "This fixed it for me too."),
+    ]:
+        response = client.post(post_path, {"body": body, "submission_token": token}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert body in response.content.decode()
+    assert sorted(Comment.objects.values_list("body", flat=True)) == [
+        "This fixed it for me too.",
+        "Which router model?",
+    ]
+
+
+def test_a_comment_that_comes_back_keeps_its_token(client):
+    question = make_question()
+    login(client)
+    token = str(uuid.uuid4())
+
+    response = client.post(
+        f"/questions/{question.pk}/comments/", {"body": "x" * 601, "submission_token": token}
+    )
+
+    assert response.status_code == 400
+    assert f'name="submission_token" value="{token}"' in response.content.decode()
+
+
 def test_invalid_comment_keeps_text_under_the_right_post(client):
     question = make_question()
     answer = make_answer(question)
