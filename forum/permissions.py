@@ -45,6 +45,11 @@ def visibility_filter(user) -> Q:
         shown |= Q(author=user)
         if user.is_active and user.is_superuser:
             return Q()
+        settled = getattr(user, "__dict__", {}).get("is_moderator")  # mark_moderators() or asked
+        if settled is not None:
+            # Known already (a page that settles its viewer's roles first): no subquery to
+            # build, compile and run in each of the page's post queries.
+            return Q() if settled else shown
         if user.is_active:
             membership = get_user_model().groups.through.objects.filter(
                 user_id=user.pk, group__name__in=MODERATING_GROUPS

@@ -122,6 +122,9 @@ def question_get(pk: int, viewer=None) -> Question:
 def thread_get(*, pk: int, viewer) -> Thread:
     """A question with its answers (accepted first, then score, then oldest) and all comments,
     in a fixed number of queries however many answers and comments there are."""
+    # The viewer's roles first (one small query): each of the post queries below then filters
+    # what they may see without a subquery of its own.
+    mark_moderators([viewer if viewer.is_authenticated else None])
     questions = Question.objects.visible_to(viewer).select_related("author").prefetch_related(tags_prefetch())
     # The apps above add what they show, in this same query (forum.extensions): the article the
     # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
@@ -135,7 +138,7 @@ def thread_get(*, pk: int, viewer) -> Thread:
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
     _attach_comments(question, answers, viewer)
-    people = [question.author, viewer if viewer.is_authenticated else None]
+    people = [question.author]
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
     mark_moderators(people)
