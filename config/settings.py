@@ -465,6 +465,11 @@ QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
 # not signed in get the question page, lists and tag pages from the cache above, invalidated by
 # every write that changes them. This bounds a page's life ("asked 3 minutes ago"); 0: off.
 COMMONPLACE_PAGE_CACHE_SECONDS = env_int("COMMONPLACE_PAGE_CACHE_SECONDS", 120)
+# The thread page's question, answer and comment queries compiled once per shape of viewer and
+# kept per process (config/prepared.py); VERIFY compiles them afresh on each use as well and fails
+# on any difference (on in the test suite).
+COMMONPLACE_PREPARED_QUERIES = env_bool("COMMONPLACE_PREPARED_QUERIES", True)
+COMMONPLACE_PREPARED_QUERIES_VERIFY = env_bool("COMMONPLACE_PREPARED_QUERIES_VERIFY", False)
 # Pre-moderation: a new account's first post waits in /moderation/review/ until a moderator releases it.
 COMMONPLACE_PREMODERATE_FIRST_POSTS = env_bool("COMMONPLACE_PREMODERATE_FIRST_POSTS", False)
 # How many flags one member may raise per UTC day.

@@ -151,13 +151,15 @@ def markdown_problem(source: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=512)
 def render_plain_excerpt(source: str, length: int = 200) -> str:
     """A plain-text excerpt of Markdown for lists, meta descriptions and OpenGraph.
 
     The Markdown is rendered, its tags removed, HTML entities decoded (the result is plain text:
     let the template escape it) and whitespace collapsed. Text longer than ``length`` is cut at
     the last word boundary that fits and ends with "…"; the result is never longer than
-    ``length`` characters.
+    ``length`` characters. A pure function of its arguments, remembered for the posts pages show
+    again and again (a thread's meta description renders its question's Markdown each view).
     """
     if length < 1:
         return ""

@@ -1,5 +1,6 @@
 """Reads with the prefetching that keeps each page's query count constant."""
 
+import copy
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,7 +20,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.safestring import SafeString
 from taggit.models import Tag
 
-from accounts.selectors import mark_moderators
+from accounts.selectors import mark_moderators, viewer_shape
+from config.prepared import PreparedQuery
 from forum import permissions
 from forum.diffs import diff_html
 from forum.extensions import extensions
@@ -119,25 +121,64 @@ def question_get(pk: int, viewer=None) -> Question:
     return get_object_or_404(questions.select_related("author"), pk=pk)
 
 
+def _as_viewer(viewer, pk: int | None):
+    """The viewer with another id (a prepared query's stand-in, config/prepared.py): the same
+    roles, already settled on it, for the builder to read."""
+    if pk is None or not viewer.is_authenticated:
+        return viewer
+    stand_in = copy.copy(viewer)
+    stand_in.pk = pk
+    return stand_in
+
+
+def _thread_question_query(shape, viewer, *, pk: int, viewer_pk: int | None = None) -> QuerySet:
+    viewer = _as_viewer(viewer, viewer_pk)
+    questions = Question.objects.visible_to(viewer).select_related("author").filter(pk=pk)
+    # The apps above add what they show, in this same query (forum.extensions): the article the
+    # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
+    return extensions.apply(extensions.thread_question, questions, viewer)
+
+
+def _thread_answers_query(shape, viewer, *, question_pk: int, accepted_pk: int, viewer_pk=None) -> QuerySet:
+    return answers_of(Question(pk=question_pk, accepted_answer_id=accepted_pk), _as_viewer(viewer, viewer_pk))
+
+
+def _thread_comments_query(shape, viewer, *, question_pk: int, viewer_pk: int | None = None) -> QuerySet:
+    """Every comment in a thread the viewer may see, on the question and on its answers."""
+    on_thread = Q(question_id=question_pk) | Q(answer__question_id=question_pk)
+    comments = Comment.objects.visible_to(_as_viewer(viewer, viewer_pk)).filter(on_thread)
+    return comments.select_related("author").order_by("created_at", "pk")
+
+
+# Compiled once per shape of viewer and kept (config/prepared.py): building and compiling these
+# three cost a thread page more CPU than running them.
+THREAD_QUESTION = PreparedQuery("thread question", Question, _thread_question_query)
+THREAD_ANSWERS = PreparedQuery("thread answers", Answer, _thread_answers_query)
+THREAD_COMMENTS = PreparedQuery("thread comments", Comment, _thread_comments_query)
+
+
 def thread_get(*, pk: int, viewer) -> Thread:
     """A question with its answers (accepted first, then score, then oldest) and all comments,
     in a fixed number of queries however many answers and comments there are."""
     # The viewer's roles first (one small query): each of the post queries below then filters
     # what they may see without a subquery of its own.
     mark_moderators([viewer if viewer.is_authenticated else None])
-    questions = Question.objects.visible_to(viewer).select_related("author").prefetch_related(tags_prefetch())
-    # The apps above add what they show, in this same query (forum.extensions): the article the
-    # thread became, "I have this too" and any private follow-up, whether the viewer watches it.
-    question = get_object_or_404(extensions.apply(extensions.thread_question, questions, viewer), pk=pk)
+    shape = viewer_shape(viewer)
+    who = {"viewer_pk": viewer.pk} if viewer.is_authenticated else {}
+    found = THREAD_QUESTION.run(shape, viewer, pk=int(pk), **who)
+    if not found:
+        raise Http404("No such question.")
+    question = found[0]
     # The question a closed or merged thread points to is loaded only when there is one: joining
     # both in every thread's query (two more full question rows) cost more CPU than the rest of it.
     rare = [name for name in ("duplicate_of", "merged_into") if getattr(question, f"{name}_id")]
-    if rare:
-        prefetch_related_objects([question], *rare)
-    answers = list(answers_of(question, viewer))
+    prefetch_related_objects([question], tags_prefetch(), *rare)
+    answers = THREAD_ANSWERS.run(
+        shape, viewer, question_pk=question.pk, accepted_pk=question.accepted_answer_id or 0, **who
+    )
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
-    _attach_comments(question, answers, viewer)
+    _attach_comments(question, answers, THREAD_COMMENTS.run(shape, viewer, question_pk=question.pk, **who))
     people = [question.author]
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
@@ -152,23 +193,21 @@ def thread_get(*, pk: int, viewer) -> Thread:
     )
 
 
-def _attach_comments(question: Question, answers: list[Answer], viewer) -> None:
-    """Every post's `comment_list` (what this viewer may see, oldest first) from one query for
-    the whole thread, rather than one prefetch for the question and another for its answers."""
+def _attach_comments(question: Question, answers: list[Answer], comments: list[Comment]) -> None:
+    """Every post's `comment_list` from the thread's one comment query (oldest first). Comments
+    on answers this viewer is not shown are left out with their answers."""
     answers_by_pk = {answer.pk: answer for answer in answers}
     question.comment_list = []
     for answer in answers:
         answer.comment_list = []
-    on_thread = Q(question=question)
-    if answers:
-        on_thread |= Q(answer__in=list(answers_by_pk))
-    comments = Comment.objects.visible_to(viewer).filter(on_thread).select_related("author")
-    for comment in comments.order_by("created_at", "pk"):
+    for comment in comments:
         # The post it is on is the thread's own object (its lineage and thread need no query).
         if comment.question_id:
             comment.question = question
-        else:
+        elif comment.answer_id in answers_by_pk:
             comment.answer = answers_by_pk[comment.answer_id]
+        else:
+            continue
         comment.post.comment_list.append(comment)
 
 

@@ -13,6 +13,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 import nh3
 from django.core.serializers.json import DjangoJSONEncoder
@@ -35,8 +36,11 @@ _WHITESPACE_RE = re.compile(r"\s+")
 AbsoluteUrl = Callable[[str], str]
 
 
+@lru_cache(maxsize=512)
 def plain_text(body_html: str) -> str:
-    """Sanitised post HTML as one line of plain text (tags removed, entities decoded)."""
+    """Sanitised post HTML as one line of plain text (tags removed, entities decoded). A pure
+    function of the text, remembered for the posts pages show again and again (a thread's
+    structured data asks for every answer's on each view)."""
     if not body_html:
         return ""
     text = html.unescape(nh3.clean(body_html, tags=set()))

@@ -105,6 +105,13 @@ def _post_limits_only_when_marked(request, settings):
     settings.COMMONPLACE_POST_LIMITS_ENABLED = request.node.get_closest_marker("post_limits") is not None
 
 
+@pytest.fixture(autouse=True)
+def _prepared_queries_verified(settings):
+    """Every use of a kept, compiled query (config/prepared.py) is compiled afresh too and must
+    match: a shape that leaves out something its builder reads fails the test that meets it."""
+    settings.COMMONPLACE_PREPARED_QUERIES_VERIFY = True
+
+
 @pytest.fixture
 def member(db):
     return UserFactory()
