@@ -92,10 +92,13 @@ class PreparedQuery:
     prefetch_related (do it on the instances afterwards) and no values().
     """
 
-    def __init__(self, name: str, model, build: Callable[..., QuerySet]):
+    def __init__(self, name: str, model, build: Callable[..., QuerySet], *, longest_list: int = 30):
         self.name = name
         self.model = model
         self.build = build
+        # A list's length is part of the key (`IN (%s, %s, ...)`): longer lists are built and
+        # compiled each time rather than kept, so the kept SQL stays a few dozen entries a shape.
+        self.longest_list = longest_list
         self._compiled: dict[tuple, _Compiled | None] = {}
         self._lock = threading.Lock()
 
@@ -106,6 +109,8 @@ class PreparedQuery:
         if not getattr(settings, "COMMONPLACE_PREPARED_QUERIES", True):
             return list(self.build(shape, context, **values).using(alias))
         lengths = tuple(len(value) if isinstance(value, list | tuple) else None for value in values.values())
+        if any(length is not None and length > self.longest_list for length in lengths):
+            return list(self.build(shape, context, **values).using(alias))
         key = (shape, alias, tuple(values), lengths)
         entry = self._compiled.get(key, _MISSING)
         if entry is _MISSING:

@@ -143,9 +143,15 @@ def _thread_answers_query(shape, viewer, *, question_pk: int, accepted_pk: int, 
     return answers_of(Question(pk=question_pk, accepted_answer_id=accepted_pk), _as_viewer(viewer, viewer_pk))
 
 
-def _thread_comments_query(shape, viewer, *, question_pk: int, viewer_pk: int | None = None) -> QuerySet:
-    """Every comment in a thread the viewer may see, on the question and on its answers."""
-    on_thread = Q(question_id=question_pk) | Q(answer__question_id=question_pk)
+def _thread_comments_query(
+    shape, viewer, *, question_pk: int, answer_pks: list[int], viewer_pk=None
+) -> QuerySet:
+    """The comments the viewer may see on the question and on the answers shown. By the answers'
+    ids, each side of the OR on an index of its own: joining the answers to filter on their
+    question made PostgreSQL scan every answer of every thread."""
+    on_thread = Q(question_id=question_pk)
+    if answer_pks:
+        on_thread |= Q(answer_id__in=answer_pks)
     comments = Comment.objects.visible_to(_as_viewer(viewer, viewer_pk)).filter(on_thread)
     return comments.select_related("author").order_by("created_at", "pk")
 
@@ -178,7 +184,10 @@ def thread_get(*, pk: int, viewer) -> Thread:
     )
     for answer in answers:
         answer.question = question  # answer.is_accepted reads it without a query
-    _attach_comments(question, answers, THREAD_COMMENTS.run(shape, viewer, question_pk=question.pk, **who))
+    comments = THREAD_COMMENTS.run(
+        shape, viewer, question_pk=question.pk, answer_pks=[a.pk for a in answers], **who
+    )
+    _attach_comments(question, answers, comments)
     people = [question.author]
     for post in [question, *answers]:
         people += [post.author, *(comment.author for comment in post.comment_list)]
@@ -194,8 +203,7 @@ def thread_get(*, pk: int, viewer) -> Thread:
 
 
 def _attach_comments(question: Question, answers: list[Answer], comments: list[Comment]) -> None:
-    """Every post's `comment_list` from the thread's one comment query (oldest first). Comments
-    on answers this viewer is not shown are left out with their answers."""
+    """Every post's `comment_list` from the thread's one comment query (oldest first)."""
     answers_by_pk = {answer.pk: answer for answer in answers}
     question.comment_list = []
     for answer in answers:
@@ -204,10 +212,8 @@ def _attach_comments(question: Question, answers: list[Answer], comments: list[C
         # The post it is on is the thread's own object (its lineage and thread need no query).
         if comment.question_id:
             comment.question = question
-        elif comment.answer_id in answers_by_pk:
-            comment.answer = answers_by_pk[comment.answer_id]
         else:
-            continue
+            comment.answer = answers_by_pk[comment.answer_id]
         comment.post.comment_list.append(comment)
 
 

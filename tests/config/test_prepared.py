@@ -96,6 +96,7 @@ def test_the_second_run_of_a_shape_compiles_nothing():
     viewer = UserFactory()
     selectors.thread_get(pk=question.pk, viewer=viewer)
     other = make_question(title="Another question about the router firmware")
+    make_answer(other)  # as many answers shown as the first: the comments' SQL has one id per answer
     with (
         mock.patch("django.conf.settings.COMMONPLACE_PREPARED_QUERIES_VERIFY", False),
         mock.patch.object(PreparedQuery, "_compile", side_effect=RuntimeError("compiled again")),
@@ -117,6 +118,15 @@ def test_a_shape_that_leaves_out_what_its_builder_reads_fails_loudly(settings):
     assert [q.pk for q in prepared.run(("same",), {"narrow": False}, pk=question.pk)] == [question.pk]
     with pytest.raises(AssertionError, match="leaves out something its builder reads"):
         prepared.run(("same",), {"narrow": True}, pk=question.pk)
+
+
+def test_a_thread_with_more_answers_than_kept_lists_is_still_whole():
+    question = make_question()
+    answers = [make_answer(question) for _ in range(selectors.THREAD_COMMENTS.longest_list + 2)]
+    services.comment_create(post=answers[-1], author=UserFactory(), body="A comment on the last one.")
+    thread = selectors.thread_get(pk=question.pk, viewer=UserFactory())
+    assert len(thread.answers) == len(answers)
+    assert [c.body for a in thread.answers for c in a.comment_list] == ["A comment on the last one."]
 
 
 def _first_n(shape, context, *, n):
