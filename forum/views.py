@@ -41,8 +41,8 @@ def question_list(request):
         sort = selectors.DEFAULT_SORT
     tag = request.GET.get("tag") or None
     tag_obj = selectors.tag_get(tag, viewer=request.user) if tag else None
-    questions = selectors.question_list(sort=sort, tag=tag, viewer=member(request.user))
-    page = selectors.paginate(questions, request.GET.get("page"))
+    questions = selectors.question_list(sort=sort, tag=tag, viewer=member(request.user), author_roles=False)
+    page = selectors.question_page(questions, request.GET.get("page"))
     return render(
         request,
         "forum/question_list.html",
@@ -65,7 +65,8 @@ def tag_detail(request, slug: str):
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
-    page = selectors.paginate(selectors.question_list(sort=sort, tag=tag.slug), request.GET.get("page"))
+    questions = selectors.question_list(sort=sort, tag=tag.slug, author_roles=False)
+    page = selectors.question_page(questions, request.GET.get("page"))
     return render(
         request,
         "forum/question_list.html",

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
@@ -107,8 +108,9 @@ def without_ignored_tags(questions: QuerySet, viewer) -> QuerySet:
     ignored = TagPreference.objects.filter(user_id=viewer.pk, mode=TagPreference.Mode.IGNORE).values("tag_id")
     tagged = TaggedItem.objects.filter(
         object_id=OuterRef("pk"),
-        content_type__app_label="forum",
-        content_type__model="question",
+        # The content type's id (remembered by Django after its first read), not a join on
+        # django_content_type by app and model in every list query.
+        content_type_id=ContentType.objects.get_for_model(questions.model).pk,
         tag_id__in=ignored,
     )
     return questions.exclude(Exists(tagged))
