@@ -214,7 +214,7 @@ def thread_get(*, pk: int, viewer) -> Thread:
     return Thread(
         question=question,
         answers=answers,
-        my_votes=votes_by(viewer, question),
+        my_votes=votes_by(viewer, question, answers),
         pending_suggestions=reviewable_suggestions(viewer, question, answers),
     )
 
@@ -293,13 +293,27 @@ def reviewable_suggestions(viewer, question: Question, answers: list[Answer]) ->
     return suggestions
 
 
-def votes_by(viewer, question: Question) -> dict[tuple[str, int], int]:
-    """The viewer's current votes in a thread, keyed ("question"|"answer", id)."""
+def _votes_query(shape, viewer, *, viewer_pk: int, question_pk: int, answer_pks: list[int]) -> QuerySet:
+    on_thread = Q(question_id=question_pk)
+    if answer_pks:
+        on_thread |= Q(answer_id__in=answer_pks)
+    rows = Vote.objects.filter(voter_id=viewer_pk).filter(on_thread).exclude(value=Vote.RETRACTED)
+    return rows.only("question_id", "answer_id", "value")
+
+
+THREAD_VOTES = PreparedQuery("thread votes", Vote, _votes_query)
+
+
+def votes_by(viewer, question: Question, answers: list[Answer]) -> dict[tuple[str, int], int]:
+    """The viewer's current votes in a thread, keyed ("question"|"answer", id): on the question
+    and on `answers`, the ones the page shows."""
     if not viewer.is_authenticated:
         return {}
-    rows = Vote.objects.filter(voter=viewer).filter(Q(question=question) | Q(answer__question=question))
+    rows = THREAD_VOTES.run(
+        "votes", viewer, viewer_pk=viewer.pk, question_pk=question.pk, answer_pks=[a.pk for a in answers]
+    )
     mine = {}
-    for vote in rows.exclude(value=Vote.RETRACTED).only("question_id", "answer_id", "value"):
+    for vote in rows:
         # A vote is on exactly one post; the key names which.
         key = ("question", vote.question_id) if vote.question_id else ("answer", vote.answer_id)
         mine[key] = vote.value

@@ -10,6 +10,7 @@ from django.db.models import Count, Min, Q
 from django.utils.text import Truncator
 
 from accounts.selectors import mark_moderators
+from config.prepared import PreparedQuery
 from forum.models import Question
 from moderation.models import Flag, FlagReason, FlagStatus, ModerationAction
 
@@ -187,15 +188,23 @@ def _row_key(row: dict) -> tuple[str, int]:
 # --- Public notes on a thread ---------------------------------------------------------------
 
 
+def _public_notes_query(shape, context, *, question_pk: int):
+    return (
+        ModerationAction.objects.filter(question_id=question_pk)
+        .exclude(public_note="")
+        .order_by("created_at", "pk")
+    )
+
+
+# Compiled once and kept (config/prepared.py): every thread page asks.
+PUBLIC_NOTES = PreparedQuery("public notes", ModerationAction, _public_notes_query)
+
+
 def public_notes_attach(*, question: Question, answers) -> None:
     """Give the question, its answers and their comments `public_notes` (oldest first), such as
     "closed as a duplicate by Morgan", in one query for the whole thread."""
     notes = defaultdict(list)
-    for entry in (
-        ModerationAction.objects.filter(question=question)
-        .exclude(public_note="")
-        .order_by("created_at", "pk")
-    ):
+    for entry in PUBLIC_NOTES.run("notes", None, question_pk=question.pk):
         notes[(entry.target_type, entry.target_id)].append(entry)
     for kind, post in [("question", question), *(("answer", answer) for answer in answers)]:
         post.public_notes = notes.get((kind, post.pk), [])
