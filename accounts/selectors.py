@@ -42,7 +42,7 @@ def mark_moderators(users: Iterable[User]) -> None:
 
 def viewer_shape(viewer) -> tuple:
     """Everything the permission rules read about a viewer apart from their id and reputation:
-    what a query compiled for one viewer may be reused for another with (config/prepared.py).
+    what a query compiled for one viewer may be reused for another with (prepared/__init__.py).
     Settles the roles with a query when mark_moderators() has not."""
     if viewer is None or not viewer.is_authenticated:
         return ("anonymous",)

@@ -466,7 +466,7 @@ QUESTIONS_PER_PAGE = env_int("COMMONPLACE_QUESTIONS_PER_PAGE", 30)
 # every write that changes them. This bounds a page's life ("asked 3 minutes ago"); 0: off.
 COMMONPLACE_PAGE_CACHE_SECONDS = env_int("COMMONPLACE_PAGE_CACHE_SECONDS", 120)
 # The thread page's question, answer and comment queries compiled once per shape of viewer and
-# kept per process (config/prepared.py); VERIFY compiles them afresh on each use as well and fails
+# kept per process (prepared/__init__.py); VERIFY compiles them afresh on each use as well and fails
 # on any difference (on in the test suite).
 COMMONPLACE_PREPARED_QUERIES = env_bool("COMMONPLACE_PREPARED_QUERIES", True)
 COMMONPLACE_PREPARED_QUERIES_VERIFY = env_bool("COMMONPLACE_PREPARED_QUERIES_VERIFY", False)

@@ -21,7 +21,6 @@ from django.utils.safestring import SafeString
 from taggit.models import Tag
 
 from accounts.selectors import mark_moderators, viewer_shape
-from config.prepared import PreparedQuery
 from forum import permissions
 from forum.diffs import diff_html
 from forum.extensions import extensions
@@ -36,6 +35,7 @@ from forum.models import (
     Vote,
     tags_prefetch,
 )
+from prepared import PreparedQuery
 
 SORTS = {
     "active": ("Active", ["-last_activity_at", "-pk"]),
@@ -139,7 +139,7 @@ def question_get(pk: int, viewer=None) -> Question:
 
 
 def _as_viewer(viewer, pk: int | None):
-    """The viewer with another id (a prepared query's stand-in, config/prepared.py): the same
+    """The viewer with another id (a prepared query's stand-in, prepared/__init__.py): the same
     roles, already settled on it, for the builder to read."""
     if pk is None or not viewer.is_authenticated:
         return viewer
@@ -173,7 +173,7 @@ def _thread_comments_query(
     return comments.select_related("author").order_by("created_at", "pk")
 
 
-# Compiled once per shape of viewer and kept (config/prepared.py): building and compiling these
+# Compiled once per shape of viewer and kept (prepared/__init__.py): building and compiling these
 # three cost a thread page more CPU than running them.
 THREAD_QUESTION = PreparedQuery("thread question", Question, _thread_question_query)
 THREAD_ANSWERS = PreparedQuery("thread answers", Answer, _thread_answers_query)

@@ -10,9 +10,9 @@ from django.db.models import Count, Min, Q
 from django.utils.text import Truncator
 
 from accounts.selectors import mark_moderators
-from config.prepared import PreparedQuery
 from forum.models import Question
 from moderation.models import Flag, FlagReason, FlagStatus, ModerationAction
+from prepared import PreparedQuery
 
 QUEUE_PER_PAGE = 20
 ACTION_LABELS = {
@@ -196,7 +196,7 @@ def _public_notes_query(shape, context, *, question_pk: int):
     )
 
 
-# Compiled once and kept (config/prepared.py): every thread page asks.
+# Compiled once and kept (prepared/__init__.py): every thread page asks.
 PUBLIC_NOTES = PreparedQuery("public notes", ModerationAction, _public_notes_query)
 
 

@@ -107,7 +107,7 @@ def _post_limits_only_when_marked(request, settings):
 
 @pytest.fixture(autouse=True)
 def _prepared_queries_verified(settings):
-    """Every use of a kept, compiled query (config/prepared.py) is compiled afresh too and must
+    """Every use of a kept, compiled query (prepared/__init__.py) is compiled afresh too and must
     match: a shape that leaves out something its builder reads fails the test that meets it."""
     settings.COMMONPLACE_PREPARED_QUERIES_VERIFY = True
 

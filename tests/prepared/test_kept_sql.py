@@ -1,5 +1,6 @@
-"""config/prepared.py: queries compiled once per shape and run with new values give what the ORM
-gives, for every kind of viewer, and refuse to be reused where the SQL would differ."""
+"""The kept SQL of the thread page (prepared/): queries compiled once per shape and run with new
+values give what the ORM gives, for every kind of viewer, and are not reused where the SQL would
+differ."""
 
 import datetime as dt
 from unittest import mock
@@ -9,9 +10,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from accounts.selectors import mark_moderators, viewer_shape
-from config.prepared import PreparedQuery
 from forum import selectors, services
 from forum.models import Answer, Question
+from prepared import PreparedQuery
 from tests.factories import ModeratorFactory, StaffFactory, UserFactory, make_answer, make_question
 
 pytestmark = pytest.mark.django_db
