@@ -28,6 +28,7 @@ APPS = (
     "kb",
     "moderation",
     "notifications",
+    "prepared",
     "privacy",
     "queueing",
     "reputation",
