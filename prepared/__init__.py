@@ -32,12 +32,17 @@ import threading
 from collections.abc import Callable, Hashable
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
-# Stand-in values: negative, far from any primary key, distinct from each other.
-_STAND_IN_BASE = -7_340_000_001
+# Stand-in values: negative, far from any primary key, distinct from each other, and within a
+# 32-bit integer column's range (Django refuses to compile a value outside a field's range).
+_STAND_IN_BASE = -2_000_000_001
+# Values beyond a 64-bit integer (a hostile URL's id) go to the ORM, which answers "no rows"
+# without asking the database; kept SQL would send them as numerics and scan the table.
+_BIGINT = range(-(2**63), 2**63)
 
 
 class NotPreparable(Exception):
@@ -109,7 +114,9 @@ class PreparedQuery:
         if not getattr(settings, "COMMONPLACE_PREPARED_QUERIES", True):
             return list(self.build(shape, context, **values).using(alias))
         lengths = tuple(len(value) if isinstance(value, list | tuple) else None for value in values.values())
-        if any(length is not None and length > self.longest_list for length in lengths):
+        if any(length is not None and length > self.longest_list for length in lengths) or not _in_range(
+            values
+        ):
             return list(self.build(shape, context, **values).using(alias))
         key = (shape, alias, tuple(values), lengths)
         entry = self._compiled.get(key, _MISSING)
@@ -146,7 +153,7 @@ class PreparedQuery:
         stand_ins, where = _stand_ins(values)
         try:
             compiler, sql, params = self._compile(shape, context, stand_ins, alias)
-        except (ValueError, TypeError) as refused:  # e.g. a negative slice
+        except (ValueError, TypeError, EmptyResultSet) as refused:  # e.g. a negative slice
             raise NotPreparable(f"the stand-ins were refused: {refused}") from refused
         slots, found = [], set()
         for position, param in enumerate(params):
@@ -164,6 +171,14 @@ class PreparedQuery:
 
 
 _MISSING = object()
+
+
+def _in_range(values: dict) -> bool:
+    for value in values.values():
+        for each in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(each, int) and each not in _BIGINT:
+                return False
+    return True
 
 
 def _models(entry: _Compiled, alias: str, params: list) -> list:

@@ -165,3 +165,12 @@ def test_the_viewer_shape_tells_roles_and_restrictions_apart():
     assert len(shapes) == 4
     suspended = UserFactory(suspended_until=timezone.now() + dt.timedelta(days=1))
     assert viewer_shape(suspended) != viewer_shape(UserFactory())
+
+
+@pytest.mark.parametrize("pk", ["2147483648", "9223372036854775807", "9223372036854775808", "9" * 30])
+def test_an_id_beyond_any_row_is_a_404_not_an_error(client, pk):
+    question = make_question()
+    client.force_login(UserFactory())
+    assert client.get(question.get_absolute_url()).status_code == 200  # the shape is kept
+    assert client.get(f"/questions/{pk}/any-slug/").status_code == 404
+    assert client.get(question.get_absolute_url()).status_code == 200
