@@ -8,21 +8,74 @@ the event is already safe in the database and the beat task re-sends it.
 import datetime as dt
 import logging
 
+import redis
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from queueing import publish
+from queueing import broker_known_down, publish
 from reputation.models import EventKind, ReputationEvent
 
 log = logging.getLogger(__name__)
 
 
+# A wake-up applies every event pending when it starts (reputation.tasks.apply_event), so while
+# one is queued and not yet started, publishing another would only queue a message that finds
+# its event applied. This key, kept on the broker's own Redis (whoever publishes and whoever
+# consumes share it by construction), says one is on its way: set by the publish, deleted when
+# a wake-up starts (so an event committed after any start sends one of its own), and gone after
+# WAKE_UP_HOLD_SECONDS in any case, should its message wait behind a backlog. A burst of 100,000
+# votes thus queues hundreds of messages, not 100,000 (docs/benchmarks.md, "Reputation ledger").
+WAKE_UP_KEY = "commonplace:ledger:wake-up-queued"
+WAKE_UP_HOLD_SECONDS = 2
+_brokers: dict[str, redis.Redis] = {}
+
+
 def enqueue_event(event_id: int) -> None:
     from reputation.tasks import apply_event
 
+    if _wake_up_queued(apply_event.app):
+        return  # recorded as sent: should that wake-up be lost, the sweep re-sends after the lease
     if not publish(apply_event, (event_id,), what=f"reputation event {event_id}; the outbox will re-send it"):
+        wake_up_started(apply_event.app)  # none is on its way after all: the next event tries again
         mark_unsent(event_id)
+
+
+def _broker(app) -> redis.Redis | None:
+    """The broker's Redis (None when tasks run inline or the broker is not Redis)."""
+    url = app.conf.broker_url or ""
+    if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    if url not in _brokers:
+        _brokers[url] = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    return _brokers[url]
+
+
+def _wake_up_queued(app) -> bool:
+    """Whether a wake-up is queued and not started; if none is, this caller's will be."""
+    broker = _broker(app)
+    if broker is None or broker_known_down():
+        return False
+    try:
+        return not broker.set(WAKE_UP_KEY, 1, nx=True, ex=WAKE_UP_HOLD_SECONDS)
+    except Exception:  # unreachable: publish as without it (and let publish find out)
+        log.info("Could not ask whether a ledger wake-up is queued; publishing one.", exc_info=True)
+        return False
+
+
+def wake_up_started(app) -> None:
+    """A wake-up is running (or none was sent): events committed from now publish their own."""
+    broker = _broker(app)
+    if broker is None:
+        return
+    try:
+        broker.delete(WAKE_UP_KEY)
+    except Exception:
+        log.info("Could not clear the ledger's wake-up mark.", exc_info=True)
+
+
+def newest_pending_id() -> int | None:
+    return ReputationEvent.objects.pending().order_by("-pk").values_list("pk", flat=True).first()
 
 
 def mark_unsent(event_id: int) -> None:

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from reputation import badges, events, ledger
+from reputation.models import ReputationEvent
 
 log = logging.getLogger(__name__)
 # An event whose publish failed is re-sent a minute after it was recorded; one that reached the
@@ -31,12 +32,21 @@ RESEND_BATCH = 1000  # per sweep (every 30 s); the rest wait for the next one
     max_retries=12,
 )
 def apply_event(event_id: int) -> int:
-    """A wake-up: apply this event with whatever else is pending, in batches (reputation.ledger).
-    Delivered twice, it writes once: a delivery that finds its event applied returns at once,
-    unless a backlog is waiting, which it drains. Returns how many events this delivery applied
-    with its own (0 when its event was already applied). Badge checks are queued at each
-    batch's commit."""
-    applied = ledger.apply_event(event_id, drain_seconds=ledger.DRAIN_SECONDS)
+    """A wake-up: apply every event pending when it starts, in batches (reputation.ledger), its
+    own included. Events committed while it was queued may have published nothing, counting on
+    it (reputation.events: one wake-up queued at a time). Delivered twice, it writes once: a
+    delivery that finds nothing pending returns after one query. Returns how many events it
+    applied. Badge checks are queued at each batch's commit."""
+    events.wake_up_started(apply_event.app)  # from now, a newly committed event sends its own
+    newest = events.newest_pending_id()
+    if newest is None:
+        return 0
+    target = max(event_id, newest)
+    applied = ledger.apply_event(target, drain_seconds=ledger.DRAIN_SECONDS)
+    if applied is None and ReputationEvent.objects.pending().filter(pk=target).exists():
+        # Stopped by its time limit before reaching `target` (a backlog after an outage):
+        # another wake-up goes on where this one stopped.
+        events.enqueue_event(target)
     return 0 if applied is None else len(applied.event_ids)
 
 
