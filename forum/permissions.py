@@ -38,8 +38,10 @@ LOCKED = "This question is locked: it takes no new answers, comments or votes."
 
 def visibility_filter(user) -> Q:
     """The rule of `allow_see_post` for one level of posts, as a filter: visible posts, the
-    viewer's own, and everything for a moderator. Whether the viewer is a moderator is asked
-    inside the query, so a page costs no separate groups query for its viewer."""
+    viewer's own, and everything for a moderator. When the viewer's roles are already settled
+    on it (accounts.selectors.mark_moderators, as the thread page does first), the filter uses
+    them; otherwise whether the viewer is a moderator is asked inside the query, so a page costs
+    no separate groups query for its viewer."""
     shown = Q(deleted_at__isnull=True, hidden_at__isnull=True, held_at__isnull=True)
     if user is not None and user.is_authenticated:
         shown |= Q(author=user)
